@@ -1,0 +1,27 @@
+//! # recrules-sdk: the rules of Activity Audio Recording
+//!
+//! Field sales users record face-to-face meetings with a lead; the recordings
+//! are posted to the lead as attachments of activities. This crate holds every
+//! rule of that feature, once:
+//!
+//! - [`settings`]: the admin's settings JSON, its model and its checker;
+//! - [`validate`]: the validations checked before a recording may begin;
+//! - [`plan`]: the Start and End activities and their recording fields;
+//! - [`session`]: the recording session on the phone and its pending recordings;
+//! - [`otp`]: the OTP challenge (send, resend, verify) with its counters;
+//! - [`vector`]: the conformance vectors that every face of the rules runs.
+//!
+//! The crate is pure: it reads no clock, draws no random number and does no
+//! I/O. The moment of a decision, random bytes and data come in as arguments,
+//! and every input and output is a serde type with a stable JSON form, so the
+//! HTTP Lapps and the wasm package for phones reuse them unchanged.
+
+pub mod lead;
+pub mod limits;
+pub mod otp;
+pub mod plan;
+pub mod session;
+pub mod settings;
+pub mod time;
+pub mod validate;
+pub mod vector;

@@ -1,0 +1,169 @@
+//! The validations checked before a recording may begin (rules 8 to 14).
+//!
+//! [`precheck`] evaluates every validation of the entry, never stopping at
+//! the first failure (rule 13), and explains each: the count it found, the
+//! window, the limit, and when the user may try again.
+
+mod check;
+mod geo;
+mod messages;
+mod window;
+
+pub use check::{Check, Rule};
+pub use geo::{Position, EARTH_RADIUS_M};
+pub use messages::*;
+pub use window::Window;
+
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+
+use crate::lead::{Activity, EventCode, Lead};
+use crate::limits::OTP_APPROVAL_VALIDITY_S;
+use crate::settings::{Entry, Mode, Settings};
+use crate::time::Instant;
+
+/// What a precheck is asked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrecheckInput {
+    /// The activity whose recording is about to begin (either code of its entry).
+    pub activity_code: EventCode,
+    /// The sales user.
+    pub user: String,
+    /// Where the user is, when the device knows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_location: Option<Position>,
+    /// When this user verified an unused OTP for this lead and entry, if they did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub otp_verified_at: Option<Instant>,
+}
+
+/// The entry a decision applies to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntryRef {
+    /// Its index in `Data`.
+    pub index: usize,
+    /// The account's mode.
+    pub mode: Mode,
+    /// The activity whose form opens and which carries the recordings (rule 3).
+    pub activity_code: EventCode,
+    /// The Start activity (posted in Dual mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_code: Option<EventCode>,
+    /// The End activity's display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+}
+
+/// Whether a recording may begin, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// True when no validation failed.
+    pub allowed: bool,
+    /// True for a decision taken on the device: the server decides again (rule 14).
+    pub provisional: bool,
+    /// The moment the validations were evaluated at.
+    pub evaluated_at: Instant,
+    /// The entry found for the activity code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry: Option<EntryRef>,
+    /// The account's message shown before the recording begins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The lead's phone fields an OTP may be sent to, in order (only with `OTPValidation`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub otp_phones: Option<Vec<String>>,
+    /// Every failed validation, in the order of rule 13.
+    pub failures: Vec<Check>,
+    /// Every validation that passed, in the same order.
+    pub passed: Vec<Check>,
+}
+
+/// Finds the entry that has `code` as its Start or End activity.
+pub fn find_entry(settings: &Settings, code: EventCode) -> Option<(usize, &Entry)> {
+    settings.data.iter().enumerate().find(|(_, e)| e.has_code(code))
+}
+
+/// The server's decision: every validation of the entry, evaluated at `now`.
+pub fn precheck(
+    settings: &Settings,
+    lead: &Lead,
+    history: &[Activity],
+    input: &PrecheckInput,
+    now: Instant,
+) -> Decision {
+    let mut checks = Vec::new();
+    if !settings.recording_enabled {
+        checks.push(Check::fail(Rule::RecordingEnabled, RECORDING_DISABLED.to_owned(), RECORDING_DISABLED.to_owned()));
+    }
+    let found = find_entry(settings, input.activity_code);
+    let mut otp_phones = None;
+    match found {
+        None => {
+            let reason = unknown_activity(input.activity_code);
+            checks.push(Check::fail(Rule::UnknownActivity, reason.clone(), reason));
+        }
+        Some((_, entry)) => {
+            let v = &entry.validations;
+            if let Some(limit) = &v.creation_limit {
+                checks.push(check::creation_limit(limit, history, now));
+            }
+            for (index, item) in v.posted_counts.iter().enumerate() {
+                checks.push(check::posted_count(index, item, history, now));
+            }
+            if let Some(fence) = &v.geofence {
+                checks.push(check::geofence(fence, lead, input.user_location));
+            }
+            if let Some(otp) = &v.otp {
+                let phones = offered_phones(lead, &otp.phone_number_fields_schema);
+                checks.push(check::otp(&phones, &otp.phone_number_fields_schema, input.otp_verified_at, now));
+                otp_phones = Some(phones);
+            }
+        }
+    }
+    let (failures, passed): (Vec<Check>, Vec<Check>) = checks.into_iter().partition(|c| !c.passed);
+    Decision {
+        allowed: failures.is_empty(),
+        provisional: false,
+        evaluated_at: now,
+        entry: found.map(|(index, e)| EntryRef {
+            index,
+            mode: settings.mode,
+            activity_code: e.activity_code(),
+            start_code: e.meeting_start_event_code.filter(|_| settings.mode == Mode::Dual),
+            display_name: e.display_name.clone().filter(|n| !n.trim().is_empty()),
+        }),
+        message: settings.message.clone(),
+        otp_phones,
+        failures,
+        passed,
+    }
+}
+
+/// The device's decision: the same validations, flagged provisional (rule 14).
+pub fn precheck_on_device(
+    settings: &Settings,
+    lead: &Lead,
+    history: &[Activity],
+    input: &PrecheckInput,
+    now: Instant,
+) -> Decision {
+    Decision {
+        provisional: true,
+        ..precheck(settings, lead, history, input, now)
+    }
+}
+
+/// The lead's phone fields that hold a number, in the order the settings list them (rule 11).
+pub fn offered_phones(lead: &Lead, fields: &[String]) -> Vec<String> {
+    fields
+        .iter()
+        .filter(|f| lead.field_text(f).is_some())
+        .cloned()
+        .collect()
+}
+
+/// Whether an OTP verified at `verified_at` serves a recording that begins at `began` (rule 11).
+pub fn otp_serves(verified_at: Instant, began: Instant) -> bool {
+    verified_at >= began - Duration::seconds(OTP_APPROVAL_VALIDITY_S)
+}
