@@ -1,7 +1,7 @@
 //! `recrules`: lint settings files and run conformance vectors.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anstream::{eprintln, println};
@@ -52,33 +52,48 @@ fn main() -> ExitCode {
     }
 }
 
-fn check(file: &PathBuf, format: Format) -> ExitCode {
+fn check(file: &Path, format: Format) -> ExitCode {
     let text = match std::fs::read_to_string(file) {
         Ok(text) => text,
         Err(e) => {
-            eprintln!("{}: cannot read {}: {e}", "error".red().bold(), file.display());
+            eprintln!(
+                "{}: cannot read {}: {e}",
+                "error".red().bold(),
+                file.display()
+            );
             return ExitCode::from(2);
         }
     };
     let report = check_settings(&text);
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default()),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        ),
         Format::Human => {
             for d in &report.diagnostics {
                 print_diagnostic(file, d);
             }
             let (errors, warnings) = (report.errors().count(), report.warnings().count());
             if report.valid {
-                println!("{}: {} is valid ({warnings} warnings)", "ok".green().bold(), file.display());
+                println!(
+                    "{}: {} is valid ({warnings} warnings)",
+                    "ok".green().bold(),
+                    file.display()
+                );
             } else {
-                println!("{}: {} is invalid ({errors} errors, {warnings} warnings)", "invalid".red().bold(), file.display());
+                println!(
+                    "{}: {} is invalid ({errors} errors, {warnings} warnings)",
+                    "invalid".red().bold(),
+                    file.display()
+                );
             }
         }
     }
     ExitCode::from(if report.valid { 0 } else { 1 })
 }
 
-fn print_diagnostic(file: &PathBuf, d: &Diagnostic) {
+fn print_diagnostic(file: &Path, d: &Diagnostic) {
     let label = match d.severity {
         Severity::Error => "error".red().bold().to_string(),
         Severity::Warning => "warning".yellow().bold().to_string(),
@@ -116,7 +131,10 @@ fn vectors(dirs: &[PathBuf], format: Format) -> ExitCode {
     let failed = results.iter().filter(|r| !r.outcome.passed()).count() + unreadable;
     let passed = results.len() + unreadable - failed;
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&results).unwrap_or_default()),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&results).unwrap_or_default()
+        ),
         Format::Human => {
             for ran in results.iter().filter(|r| !r.outcome.passed()) {
                 println!("{}", describe_failure(ran));

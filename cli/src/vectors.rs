@@ -137,7 +137,12 @@ pub fn run(loaded: &LoadedVector) -> Ran {
                 .and_then(Value::as_str)
                 .unwrap_or("(unnamed vector)")
                 .to_owned(),
-            op: loaded.value.get("op").and_then(Value::as_str).unwrap_or("").to_owned(),
+            op: loaded
+                .value
+                .get("op")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned(),
             actual: Value::Null,
             mismatches: vec![Mismatch {
                 path: "vector.settings_file".to_owned(),
@@ -158,5 +163,8 @@ pub fn describe_failure(ran: &Ran) -> String {
         .map(|m| format!("{}: expected {}, got {}", m.path, m.expected, m.actual))
         .collect::<Vec<_>>()
         .join("; ");
-    format!("FAIL {} \"{}\" [{}]: {}", ran.place, ran.outcome.name, ran.outcome.op, what)
+    format!(
+        "FAIL {} \"{}\" [{}]: {}",
+        ran.place, ran.outcome.name, ran.outcome.op, what
+    )
 }

@@ -45,34 +45,73 @@ impl RequestState {
 impl spin_kv::Host for RequestState {}
 
 impl spin_kv::HostStore for RequestState {
-    fn open(&mut self, label: String) -> wasmtime::Result<Result<Resource<SpinStore>, spin_kv::Error>> {
+    fn open(
+        &mut self,
+        label: String,
+    ) -> wasmtime::Result<Result<Resource<SpinStore>, spin_kv::Error>> {
         if !self.may_open(&label) {
             return Ok(Err(spin_kv::Error::AccessDenied));
         }
         Ok(Ok(self.table.push(SpinStore { label })?))
     }
 
-    fn get(&mut self, store: Resource<SpinStore>, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, spin_kv::Error>> {
+    fn get(
+        &mut self,
+        store: Resource<SpinStore>,
+        key: String,
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, spin_kv::Error>> {
         let label = self.spin_label(&store)?;
-        Ok(self.grants.kv.get(&label, &key).map_err(spin_kv::Error::Other))
+        Ok(self
+            .grants
+            .kv
+            .get(&label, &key)
+            .map_err(spin_kv::Error::Other))
     }
 
-    fn set(&mut self, store: Resource<SpinStore>, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), spin_kv::Error>> {
+    fn set(
+        &mut self,
+        store: Resource<SpinStore>,
+        key: String,
+        value: Vec<u8>,
+    ) -> wasmtime::Result<Result<(), spin_kv::Error>> {
         let label = self.spin_label(&store)?;
-        Ok(self.grants.kv.set(&label, &key, &value).map_err(spin_kv::Error::Other))
+        Ok(self
+            .grants
+            .kv
+            .set(&label, &key, &value)
+            .map_err(spin_kv::Error::Other))
     }
 
-    fn delete(&mut self, store: Resource<SpinStore>, key: String) -> wasmtime::Result<Result<(), spin_kv::Error>> {
+    fn delete(
+        &mut self,
+        store: Resource<SpinStore>,
+        key: String,
+    ) -> wasmtime::Result<Result<(), spin_kv::Error>> {
         let label = self.spin_label(&store)?;
-        Ok(self.grants.kv.delete(&label, &key).map_err(spin_kv::Error::Other))
+        Ok(self
+            .grants
+            .kv
+            .delete(&label, &key)
+            .map_err(spin_kv::Error::Other))
     }
 
-    fn exists(&mut self, store: Resource<SpinStore>, key: String) -> wasmtime::Result<Result<bool, spin_kv::Error>> {
+    fn exists(
+        &mut self,
+        store: Resource<SpinStore>,
+        key: String,
+    ) -> wasmtime::Result<Result<bool, spin_kv::Error>> {
         let label = self.spin_label(&store)?;
-        Ok(self.grants.kv.exists(&label, &key).map_err(spin_kv::Error::Other))
+        Ok(self
+            .grants
+            .kv
+            .exists(&label, &key)
+            .map_err(spin_kv::Error::Other))
     }
 
-    fn get_keys(&mut self, store: Resource<SpinStore>) -> wasmtime::Result<Result<Vec<String>, spin_kv::Error>> {
+    fn get_keys(
+        &mut self,
+        store: Resource<SpinStore>,
+    ) -> wasmtime::Result<Result<Vec<String>, spin_kv::Error>> {
         let label = self.spin_label(&store)?;
         Ok(self.grants.kv.keys(&label).map_err(spin_kv::Error::Other))
     }
@@ -84,7 +123,10 @@ impl spin_kv::HostStore for RequestState {
 }
 
 impl wasi_kv::Host for RequestState {
-    fn open(&mut self, identifier: String) -> wasmtime::Result<Result<Resource<Bucket>, wasi_kv::Error>> {
+    fn open(
+        &mut self,
+        identifier: String,
+    ) -> wasmtime::Result<Result<Resource<Bucket>, wasi_kv::Error>> {
         if !self.may_open(&identifier) {
             return Ok(Err(wasi_kv::Error::AccessDenied));
         }
@@ -93,31 +135,69 @@ impl wasi_kv::Host for RequestState {
 }
 
 impl wasi_kv::HostBucket for RequestState {
-    fn get(&mut self, bucket: Resource<Bucket>, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, wasi_kv::Error>> {
+    fn get(
+        &mut self,
+        bucket: Resource<Bucket>,
+        key: String,
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, wasi_kv::Error>> {
         let label = self.bucket_label(&bucket)?;
-        Ok(self.grants.kv.get(&label, &key).map_err(wasi_kv::Error::Other))
+        Ok(self
+            .grants
+            .kv
+            .get(&label, &key)
+            .map_err(wasi_kv::Error::Other))
     }
 
-    fn set(&mut self, bucket: Resource<Bucket>, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), wasi_kv::Error>> {
+    fn set(
+        &mut self,
+        bucket: Resource<Bucket>,
+        key: String,
+        value: Vec<u8>,
+    ) -> wasmtime::Result<Result<(), wasi_kv::Error>> {
         let label = self.bucket_label(&bucket)?;
-        Ok(self.grants.kv.set(&label, &key, &value).map_err(wasi_kv::Error::Other))
+        Ok(self
+            .grants
+            .kv
+            .set(&label, &key, &value)
+            .map_err(wasi_kv::Error::Other))
     }
 
-    fn delete(&mut self, bucket: Resource<Bucket>, key: String) -> wasmtime::Result<Result<(), wasi_kv::Error>> {
+    fn delete(
+        &mut self,
+        bucket: Resource<Bucket>,
+        key: String,
+    ) -> wasmtime::Result<Result<(), wasi_kv::Error>> {
         let label = self.bucket_label(&bucket)?;
-        Ok(self.grants.kv.delete(&label, &key).map_err(wasi_kv::Error::Other))
+        Ok(self
+            .grants
+            .kv
+            .delete(&label, &key)
+            .map_err(wasi_kv::Error::Other))
     }
 
-    fn exists(&mut self, bucket: Resource<Bucket>, key: String) -> wasmtime::Result<Result<bool, wasi_kv::Error>> {
+    fn exists(
+        &mut self,
+        bucket: Resource<Bucket>,
+        key: String,
+    ) -> wasmtime::Result<Result<bool, wasi_kv::Error>> {
         let label = self.bucket_label(&bucket)?;
-        Ok(self.grants.kv.exists(&label, &key).map_err(wasi_kv::Error::Other))
+        Ok(self
+            .grants
+            .kv
+            .exists(&label, &key)
+            .map_err(wasi_kv::Error::Other))
     }
 
     /// Answers every key at once (no cursor), as Spin does.
-    fn list_keys(&mut self, bucket: Resource<Bucket>, cursor: Option<String>) -> wasmtime::Result<Result<wasi_kv::KeyResponse, wasi_kv::Error>> {
+    fn list_keys(
+        &mut self,
+        bucket: Resource<Bucket>,
+        cursor: Option<String>,
+    ) -> wasmtime::Result<Result<wasi_kv::KeyResponse, wasi_kv::Error>> {
         if cursor.is_some() {
             return Ok(Err(wasi_kv::Error::Other(
-                "list-keys returns all keys in one response; there is no cursor to continue from".into(),
+                "list-keys returns all keys in one response; there is no cursor to continue from"
+                    .into(),
             )));
         }
         let label = self.bucket_label(&bucket)?;
@@ -136,12 +216,25 @@ impl wasi_kv::HostBucket for RequestState {
 }
 
 impl atomics::Host for RequestState {
-    fn increment(&mut self, bucket: Resource<Bucket>, key: String, delta: i64) -> wasmtime::Result<Result<i64, wasi_kv::Error>> {
+    fn increment(
+        &mut self,
+        bucket: Resource<Bucket>,
+        key: String,
+        delta: i64,
+    ) -> wasmtime::Result<Result<i64, wasi_kv::Error>> {
         let label = self.bucket_label(&bucket)?;
-        Ok(self.grants.kv.increment(&label, &key, delta).map_err(wasi_kv::Error::Other))
+        Ok(self
+            .grants
+            .kv
+            .increment(&label, &key, delta)
+            .map_err(wasi_kv::Error::Other))
     }
 
-    fn swap(&mut self, cas: Resource<CasHandle>, value: Vec<u8>) -> wasmtime::Result<Result<(), atomics::CasError>> {
+    fn swap(
+        &mut self,
+        cas: Resource<CasHandle>,
+        value: Vec<u8>,
+    ) -> wasmtime::Result<Result<(), atomics::CasError>> {
         let cas = self.table.delete(cas)?;
         match self
             .grants
@@ -163,16 +256,27 @@ impl atomics::Host for RequestState {
 }
 
 impl atomics::HostCas for RequestState {
-    fn new(&mut self, bucket: Resource<Bucket>, key: String) -> wasmtime::Result<Result<Resource<CasHandle>, wasi_kv::Error>> {
+    fn new(
+        &mut self,
+        bucket: Resource<Bucket>,
+        key: String,
+    ) -> wasmtime::Result<Result<Resource<CasHandle>, wasi_kv::Error>> {
         let label = self.bucket_label(&bucket)?;
         let current = match self.grants.kv.get(&label, &key) {
             Ok(v) => v,
             Err(e) => return Ok(Err(wasi_kv::Error::Other(e))),
         };
-        Ok(Ok(self.table.push(CasHandle { label, key, current })?))
+        Ok(Ok(self.table.push(CasHandle {
+            label,
+            key,
+            current,
+        })?))
     }
 
-    fn current(&mut self, cas: Resource<CasHandle>) -> wasmtime::Result<Result<Option<Vec<u8>>, wasi_kv::Error>> {
+    fn current(
+        &mut self,
+        cas: Resource<CasHandle>,
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, wasi_kv::Error>> {
         Ok(Ok(self.table.get(&cas)?.current.clone()))
     }
 
@@ -183,7 +287,11 @@ impl atomics::HostCas for RequestState {
 }
 
 impl batch::Host for RequestState {
-    fn get_many(&mut self, bucket: Resource<Bucket>, keys: Vec<String>) -> wasmtime::Result<Result<Vec<(String, Option<Vec<u8>>)>, wasi_kv::Error>> {
+    fn get_many(
+        &mut self,
+        bucket: Resource<Bucket>,
+        keys: Vec<String>,
+    ) -> wasmtime::Result<Result<Vec<(String, Option<Vec<u8>>)>, wasi_kv::Error>> {
         let label = self.bucket_label(&bucket)?;
         Ok(self
             .grants
@@ -193,13 +301,29 @@ impl batch::Host for RequestState {
             .map_err(wasi_kv::Error::Other))
     }
 
-    fn set_many(&mut self, bucket: Resource<Bucket>, key_values: Vec<(String, Vec<u8>)>) -> wasmtime::Result<Result<(), wasi_kv::Error>> {
+    fn set_many(
+        &mut self,
+        bucket: Resource<Bucket>,
+        key_values: Vec<(String, Vec<u8>)>,
+    ) -> wasmtime::Result<Result<(), wasi_kv::Error>> {
         let label = self.bucket_label(&bucket)?;
-        Ok(self.grants.kv.set_many(&label, &key_values).map_err(wasi_kv::Error::Other))
+        Ok(self
+            .grants
+            .kv
+            .set_many(&label, &key_values)
+            .map_err(wasi_kv::Error::Other))
     }
 
-    fn delete_many(&mut self, bucket: Resource<Bucket>, keys: Vec<String>) -> wasmtime::Result<Result<(), wasi_kv::Error>> {
+    fn delete_many(
+        &mut self,
+        bucket: Resource<Bucket>,
+        keys: Vec<String>,
+    ) -> wasmtime::Result<Result<(), wasi_kv::Error>> {
         let label = self.bucket_label(&bucket)?;
-        Ok(self.grants.kv.delete_many(&label, &keys).map_err(wasi_kv::Error::Other))
+        Ok(self
+            .grants
+            .kv
+            .delete_many(&label, &keys)
+            .map_err(wasi_kv::Error::Other))
     }
 }

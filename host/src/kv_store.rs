@@ -126,11 +126,7 @@ impl KvStore {
 
     /// Sets every pair in one transaction.
     pub fn set_many(&self, store: &str, pairs: &[(String, Vec<u8>)]) -> KvResult<()> {
-        self.write(|tx| {
-            pairs
-                .iter()
-                .try_for_each(|(k, v)| put(tx, store, k, v))
-        })
+        self.write(|tx| pairs.iter().try_for_each(|(k, v)| put(tx, store, k, v)))
     }
 
     /// Deletes every key in one transaction.
@@ -223,12 +219,18 @@ mod tests {
         let (_dir, kv) = store();
         assert_eq!(kv.get("default", "a"), Ok(None));
         kv.set("default", "a", b"1").expect("set");
-        kv.set_many("default", &[("b".into(), b"2".to_vec()), ("c".into(), b"3".to_vec())])
-            .expect("set_many");
+        kv.set_many(
+            "default",
+            &[("b".into(), b"2".to_vec()), ("c".into(), b"3".to_vec())],
+        )
+        .expect("set_many");
         assert_eq!(kv.get("default", "a"), Ok(Some(b"1".to_vec())));
         assert_eq!(kv.exists("default", "b"), Ok(true));
         assert_eq!(kv.exists("other", "b"), Ok(false));
-        assert_eq!(kv.keys("default"), Ok(vec!["a".into(), "b".into(), "c".into()]));
+        assert_eq!(
+            kv.keys("default"),
+            Ok(vec!["a".into(), "b".into(), "c".into()])
+        );
         kv.delete_many("default", &["a".into(), "zz".into()])
             .expect("delete_many");
         kv.delete("default", "b").expect("delete");
@@ -257,14 +259,18 @@ mod tests {
         assert_eq!(kv.increment("default", "n", 0), Ok(200));
         kv.set("default", "text", b"abc").expect("set");
         assert!(kv.increment("default", "text", 1).is_err());
-        kv.set("default", "max", &i64::MAX.to_le_bytes()).expect("set");
+        kv.set("default", "max", &i64::MAX.to_le_bytes())
+            .expect("set");
         assert!(kv.increment("default", "max", 1).is_err());
     }
 
     #[test]
     fn compare_and_swap_detects_interlopers() {
         let (_dir, kv) = store();
-        assert_eq!(kv.compare_and_swap("default", "k", None, b"1"), Ok(Swap::Done));
+        assert_eq!(
+            kv.compare_and_swap("default", "k", None, b"1"),
+            Ok(Swap::Done)
+        );
         assert_eq!(
             kv.compare_and_swap("default", "k", None, b"2"),
             Ok(Swap::Changed(Some(b"1".to_vec())))

@@ -1,12 +1,70 @@
 //! `recrules-host`: serves a Spin manifest's HTTP components on wasmtime.
+//!
+//! A small single-machine stand-in for `spin up`, for development, tests and
+//! small installs; scale-out belongs to Spin or SpinKube.
+//!
+//! ```text
+//! recrules-host up [--manifest spin.toml] [--listen 127.0.0.1:3000] [--build]
+//! recrules-host build [--manifest spin.toml]
+//! ```
+
 mod bindings;
+mod build;
+mod engine;
 mod error;
 mod kv_guest;
 mod kv_store;
 mod manifest;
 mod outbound;
+mod routes;
+mod server;
 mod state;
+mod up;
 mod variables;
 mod vars_guest;
 
-fn main() {}
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Command line.
+#[derive(Parser)]
+#[command(
+    name = "recrules-host",
+    version,
+    about = "Serve a Spin manifest's HTTP components on wasmtime"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Subcommands.
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the application.
+    Up(up::UpArgs),
+    /// Run every component's `[component.X.build] command`, like `spin build`.
+    Build {
+        /// The manifest.
+        #[arg(long, short = 'f', default_value = "spin.toml")]
+        manifest: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Up(args) => up::run(args),
+        Command::Build { manifest } => {
+            manifest::App::load(&manifest).and_then(|app| build::build_all(&app))
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("recrules-host: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -143,10 +143,11 @@ impl App {
             path: path.to_owned(),
             source,
         })?;
-        let manifest_path = std::path::absolute(path).map_err(|source| HostError::ManifestRead {
-            path: path.to_owned(),
-            source,
-        })?;
+        let manifest_path =
+            std::path::absolute(path).map_err(|source| HostError::ManifestRead {
+                path: path.to_owned(),
+                source,
+            })?;
         let dir = manifest_path
             .parent()
             .map(Path::to_path_buf)
@@ -176,8 +177,16 @@ impl App {
                 return Err(invalid(format!("[variables] `{name}` is not a valid variable name: use lowercase letters, digits and `_`, starting with a letter")));
             }
             match (&var.default, var.required) {
-                (Some(_), true) => return Err(invalid(format!("[variables] `{name}` has both `default` and `required = true`: keep one"))),
-                (None, false) => return Err(invalid(format!("[variables] `{name}` has neither `default` nor `required = true`: give one"))),
+                (Some(_), true) => {
+                    return Err(invalid(format!(
+                        "[variables] `{name}` has both `default` and `required = true`: keep one"
+                    )))
+                }
+                (None, false) => {
+                    return Err(invalid(format!(
+                    "[variables] `{name}` has neither `default` nor `required = true`: give one"
+                )))
+                }
                 _ => {}
             }
         }
@@ -194,11 +203,6 @@ impl App {
             components,
             routes,
         })
-    }
-
-    /// The component with id `id`.
-    pub fn component(&self, id: &str) -> Option<&Component> {
-        self.components.iter().find(|c| c.id == id)
     }
 }
 
@@ -297,9 +301,14 @@ fn http_routes(
                 toml::Value::String(r) => r,
                 // `route = { private = true }`: reachable only from inside the app.
                 toml::Value::Table(_) => continue,
-                other => return Err(format!("[[trigger.http]] for `{component}`: `route` must be a string, found {other}")),
+                other => {
+                    return Err(format!(
+                    "[[trigger.http]] for `{component}`: `route` must be a string, found {other}"
+                ))
+                }
             };
-            check_route(&pattern).map_err(|e| format!("[[trigger.http]] route `{pattern}`: {e}"))?;
+            check_route(&pattern)
+                .map_err(|e| format!("[[trigger.http]] route `{pattern}`: {e}"))?;
             if let Some(dup) = routes.iter().find(|r| r.pattern == pattern) {
                 return Err(format!(
                     "[[trigger.http]] route `{pattern}` is declared twice (components `{}` and `{component}`)",
@@ -363,7 +372,7 @@ command = "cargo build"
         assert_eq!(app.name, "demo");
         assert_eq!(app.routes.len(), 1);
         assert_eq!(app.routes[0].pattern, "/otp/...");
-        let otp = app.component("otp").expect("otp");
+        let otp = &app.components[0];
         assert_eq!(otp.source, PathBuf::from("/app/target/otp.wasm"));
         let build = otp.build.as_ref().expect("build");
         assert_eq!(build.commands, vec!["cargo build".to_string()]);
@@ -374,14 +383,41 @@ command = "cargo build"
     #[test]
     fn rejects_what_it_cannot_honour() {
         let cases = [
-            (GOOD.replace("\"default\"]", "\"other\"]"), "only the `default` store"),
-            (GOOD.replace("\"{{token}}\"", "\"{{ nope }}\""), "not declared in [variables]"),
-            (GOOD.replace("route = \"/otp/...\"", "route = \"otp\""), "starts with `/`"),
-            (GOOD.replace("route = \"/otp/...\"", "route = \"/a/:id\""), "route parameters"),
-            (GOOD.replace("{ default = \"hi\" }", "{ }"), "neither `default`"),
+            (
+                GOOD.replace("\"default\"]", "\"other\"]"),
+                "only the `default` store",
+            ),
+            (
+                GOOD.replace("\"{{token}}\"", "\"{{ nope }}\""),
+                "not declared in [variables]",
+            ),
+            (
+                GOOD.replace("route = \"/otp/...\"", "route = \"otp\""),
+                "starts with `/`",
+            ),
+            (
+                GOOD.replace("route = \"/otp/...\"", "route = \"/a/:id\""),
+                "route parameters",
+            ),
+            (
+                GOOD.replace("{ default = \"hi\" }", "{ }"),
+                "neither `default`",
+            ),
             (GOOD.replace("version = 2", "version = 1"), "version 2"),
-            (GOOD.replace("[component.otp.build]", "files = [\"a\"]\n[component.otp.build]"), "`files`"),
-            (GOOD.replace("[[trigger.http]]\nroute = { private", "[[trigger.redis]]\nroute = { private"), "trigger.redis"),
+            (
+                GOOD.replace(
+                    "[component.otp.build]",
+                    "files = [\"a\"]\n[component.otp.build]",
+                ),
+                "`files`",
+            ),
+            (
+                GOOD.replace(
+                    "[[trigger.http]]\nroute = { private",
+                    "[[trigger.redis]]\nroute = { private",
+                ),
+                "trigger.redis",
+            ),
         ];
         for (text, needle) in cases {
             let err = parse(&text).expect_err(needle).to_string();

@@ -47,7 +47,10 @@ impl AllowedHost {
         }
         let scheme = match scheme {
             "*" => None,
-            s if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c)) => {
+            s if !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c)) =>
+            {
                 Some(s.to_ascii_lowercase())
             }
             _ => return Err(format!("`{entry}`: `{scheme}` is not a scheme; {shape}")),
@@ -63,11 +66,22 @@ impl AllowedHost {
             },
         };
         let ports = match port {
-            None if matches!(scheme.as_deref(), None | Some("http") | Some("https")) => PortPattern::Default,
-            None => return Err(format!("`{entry}`: scheme `{}` has no default port; add one", scheme.unwrap_or_default())),
+            None if matches!(scheme.as_deref(), None | Some("http") | Some("https")) => {
+                PortPattern::Default
+            }
+            None => {
+                return Err(format!(
+                    "`{entry}`: scheme `{}` has no default port; add one",
+                    scheme.unwrap_or_default()
+                ))
+            }
             Some("*") => PortPattern::Any,
             Some(p) => {
-                let num = |s: &str| s.parse::<u16>().map_err(|_| format!("`{entry}`: `{p}` is not a port, `*` or a range `low..high`"));
+                let num = |s: &str| {
+                    s.parse::<u16>().map_err(|_| {
+                        format!("`{entry}`: `{p}` is not a port, `*` or a range `low..high`")
+                    })
+                };
                 match p.split_once("..") {
                     Some((lo, hi)) => PortPattern::Range(num(lo)?, num(hi)?.saturating_sub(1)),
                     None => {
@@ -77,7 +91,11 @@ impl AllowedHost {
                 }
             }
         };
-        Ok(AllowedHost { scheme, host, ports })
+        Ok(AllowedHost {
+            scheme,
+            host,
+            ports,
+        })
     }
 
     /// Whether this entry allows a request to `scheme://host:port`.
@@ -105,10 +123,7 @@ impl AllowedHost {
 fn split_host_port(authority: &str) -> (&str, Option<&str>) {
     if authority.starts_with('[') {
         return match authority.find(']') {
-            Some(end) => (
-                &authority[..=end],
-                authority[end + 1..].strip_prefix(':'),
-            ),
+            Some(end) => (&authority[..=end], authority[end + 1..].strip_prefix(':')),
             None => (authority, None),
         };
     }
@@ -206,7 +221,12 @@ mod tests {
 
     #[test]
     fn matches_like_spin() {
-        let p = policy(&["https://api.example.com", "http://127.0.0.1:8080", "*://*.svc.local:*", "http://localhost:3000..3003"]);
+        let p = policy(&[
+            "https://api.example.com",
+            "http://127.0.0.1:8080",
+            "*://*.svc.local:*",
+            "http://localhost:3000..3003",
+        ]);
         assert!(allows(&p, "https://api.example.com/x"));
         assert!(allows(&p, "https://API.example.com:443/x"));
         assert!(!allows(&p, "http://api.example.com/x"));
@@ -223,7 +243,13 @@ mod tests {
 
     #[test]
     fn rejects_malformed_entries() {
-        for bad in ["example.com", "https://example.com/path", "https://ex*.com", "redis://cache", "http://h:port"] {
+        for bad in [
+            "example.com",
+            "https://example.com/path",
+            "https://ex*.com",
+            "redis://cache",
+            "http://h:port",
+        ] {
             assert!(AllowedHost::parse(bad).is_err(), "{bad}");
         }
         assert!(AllowedHost::parse("http://[::1]:8080").is_ok());

@@ -63,9 +63,7 @@ impl Server {
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(move |req| {
                     let server = server.clone();
-                    async move {
-                        Ok::<_, std::convert::Infallible>(server.handle(req, client).await)
-                    }
+                    async move { Ok::<_, std::convert::Infallible>(server.handle(req, client).await) }
                 });
                 if let Err(e) = hyper::server::conn::http1::Builder::new()
                     .keep_alive(true)
@@ -86,10 +84,7 @@ impl Server {
     ) -> hyper::Response<HyperOutgoingBody> {
         let path = req.uri().path().to_owned();
         let Some(matched) = self.router.find(&path) else {
-            return json_error(
-                StatusCode::NOT_FOUND,
-                &format!("no route matches {path}"),
-            );
+            return json_error(StatusCode::NOT_FOUND, &format!("no route matches {path}"));
         };
         let Some(served) = self.components.get(&matched.route.component) else {
             return json_error(
@@ -154,13 +149,16 @@ impl Server {
         req: hyper::Request<Full<Bytes>>,
     ) -> hyper::Response<HyperOutgoingBody> {
         let component = served.grants.component.clone();
-        let mut store = Store::new(served.pre.engine(), RequestState::new(served.grants.clone()));
+        let mut store = Store::new(
+            served.pre.engine(),
+            RequestState::new(served.grants.clone()),
+        );
         store.set_epoch_deadline(1);
         store.epoch_deadline_async_yield_and_update(1);
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let prepared = {
             use wasmtime_wasi_http::WasiHttpView;
-            let mut http = store.data_mut();
+            let http = store.data_mut();
             http.http()
                 .new_incoming_request(Scheme::Http, req)
                 .and_then(|r| http.http().new_response_outparam(sender).map(|o| (r, o)))

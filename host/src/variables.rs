@@ -82,6 +82,11 @@ impl AppValues {
         Ok(AppValues { values })
     }
 
+    /// The value of application variable `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+
     /// Expands `template`; a malformed template or an unknown name is an error naming it.
     pub fn render(&self, template: &str) -> Result<String, String> {
         let mut out = String::new();
@@ -154,7 +159,9 @@ variables = { url = "https://{{ region }}.example.com/{{api_key}}", plain = "x" 
             .expect("renders");
         assert_eq!(c["url"], "https://eu.example.com/k1");
         assert_eq!(c["plain"], "x");
-        let env = |k: &str| (k == "SPIN_VARIABLE_REGION" || k == "SPIN_VARIABLE_API_KEY").then(|| "us".to_string());
+        let env = |k: &str| {
+            (k == "SPIN_VARIABLE_REGION" || k == "SPIN_VARIABLE_API_KEY").then(|| "us".to_string())
+        };
         let values = AppValues::resolve(&app, env).expect("resolves");
         assert_eq!(values.render("{{region}}").as_deref(), Ok("us"));
     }
@@ -169,6 +176,9 @@ variables = { url = "https://{{ region }}.example.com/{{api_key}}", plain = "x" 
     fn malformed_templates_are_errors() {
         assert!(template_references("{{ x").is_err());
         assert!(template_references("{{ X }}").is_err());
-        assert_eq!(template_references("a{{b}}c{{ d }}"), Ok(vec!["b".into(), "d".into()]));
+        assert_eq!(
+            template_references("a{{b}}c{{ d }}"),
+            Ok(vec!["b".into(), "d".into()])
+        );
     }
 }

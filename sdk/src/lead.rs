@@ -8,10 +8,12 @@ use serde_json::Value;
 use crate::time::Instant;
 
 /// An activity type's code, as the CRM numbers them (`158`, `209`, ...).
+#[cfg_attr(feature = "wasm", tsify::declare)]
 pub type EventCode = u32;
 
 /// A lead: its id and the fields the rules read (phone numbers, position, stage).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Lead {
     /// The lead's id in the CRM.
@@ -35,6 +37,7 @@ impl Lead {
 
 /// One activity posted on a lead.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Activity {
     /// The activity's id.

@@ -17,6 +17,7 @@
 //! | `GET /var?name=N` | `variables` get: 200 with the value, 500 with the error |
 //! | `GET /fetch?url=U` | outbound GET: 200 `status N` + body, or 502 with the error |
 //! | `POST /echo` | the body's length and the Spin routing headers |
+//! | `GET /busy?ms=N` | computes for N milliseconds, then answers (for the host's timeout) |
 
 use spin_sdk::http::{IntoResponse, Method, Request, Response};
 use spin_sdk::key_value::Store;
@@ -42,6 +43,7 @@ async fn handle(req: Request) -> impl IntoResponse {
         (Method::Get, "/var") => variable(&query),
         (Method::Get, "/fetch") => fetch(&query).await,
         (Method::Post, "/echo") => echo(&req),
+        (Method::Get, "/busy") => busy(&query),
         _ => text(404, format!("probe: no operation at {info}")),
     }
 }
@@ -75,7 +77,7 @@ fn kv_get(query: &str) -> Response {
         Ok(s) => s,
         Err(r) => return r,
     };
-    match store.get(param(query, "key")) {
+    match store.get(&param(query, "key")) {
         Ok(Some(v)) => text(200, String::from_utf8_lossy(&v)),
         Ok(None) => text(404, "absent"),
         Err(e) => text(500, format!("get: {e:?}")),
@@ -87,7 +89,7 @@ fn kv_set(query: &str, body: &[u8]) -> Response {
         Ok(s) => s,
         Err(r) => return r,
     };
-    match store.set(param(query, "key"), body) {
+    match store.set(&param(query, "key"), body) {
         Ok(()) => text(200, "set"),
         Err(e) => text(500, format!("set: {e:?}")),
     }
@@ -98,7 +100,7 @@ fn kv_delete(query: &str) -> Response {
         Ok(s) => s,
         Err(r) => return r,
     };
-    match store.delete(param(query, "key")) {
+    match store.delete(&param(query, "key")) {
         Ok(()) => text(200, "deleted"),
         Err(e) => text(500, format!("delete: {e:?}")),
     }
@@ -109,7 +111,7 @@ fn kv_exists(query: &str) -> Response {
         Ok(s) => s,
         Err(r) => return r,
     };
-    match store.exists(param(query, "key")) {
+    match store.exists(&param(query, "key")) {
         Ok(b) => text(200, b.to_string()),
         Err(e) => text(500, format!("exists: {e:?}")),
     }
@@ -200,4 +202,14 @@ fn echo(req: &Request) -> Response {
     headers.sort();
     lines.extend(headers);
     text(200, lines.join("\n"))
+}
+
+fn busy(query: &str) -> Response {
+    let ms = param(query, "ms").parse::<u128>().unwrap_or(0);
+    let start = std::time::Instant::now();
+    let mut spins: u64 = 0;
+    while start.elapsed().as_millis() < ms {
+        spins = spins.wrapping_add(1);
+    }
+    text(200, format!("done after {spins} spins"))
 }

@@ -6,6 +6,7 @@ use crate::time::Instant;
 
 /// The outcome of a send, resend or verify. The names are stable (rule 23).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// A code was sent.
@@ -56,6 +57,7 @@ impl Outcome {
 /// - `attempts_left`: wrong codes still allowed, while the challenge exists
 ///   and is not closed (0 once locked).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Answer {
     /// What happened.
@@ -104,20 +106,39 @@ mod tests {
 
     #[test]
     fn countdown_runs_down_to_zero() {
-        let at = DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z").unwrap().to_utc();
+        let at = DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z")
+            .unwrap()
+            .to_utc();
         let a = answer(Some(30));
         assert_eq!(resend_countdown(&a, at, at), Some(30));
-        assert_eq!(resend_countdown(&a, at, at + Duration::milliseconds(999)), Some(30));
-        assert_eq!(resend_countdown(&a, at, at + Duration::seconds(29)), Some(1));
-        assert_eq!(resend_countdown(&a, at, at + Duration::seconds(30)), Some(0));
+        assert_eq!(
+            resend_countdown(&a, at, at + Duration::milliseconds(999)),
+            Some(30)
+        );
+        assert_eq!(
+            resend_countdown(&a, at, at + Duration::seconds(29)),
+            Some(1)
+        );
+        assert_eq!(
+            resend_countdown(&a, at, at + Duration::seconds(30)),
+            Some(0)
+        );
         assert_eq!(resend_countdown(&a, at, at + Duration::hours(5)), Some(0));
-        assert_eq!(resend_countdown(&a, at, at - Duration::seconds(10)), Some(30));
+        assert_eq!(
+            resend_countdown(&a, at, at - Duration::seconds(10)),
+            Some(30)
+        );
         assert_eq!(resend_countdown(&answer(None), at, at), None);
     }
 
     #[test]
     fn outcome_names_are_the_json_names() {
-        for o in [Outcome::Sent, Outcome::WrongCode, Outcome::ResendTooSoon, Outcome::UnknownChallenge] {
+        for o in [
+            Outcome::Sent,
+            Outcome::WrongCode,
+            Outcome::ResendTooSoon,
+            Outcome::UnknownChallenge,
+        ] {
             assert_eq!(serde_json::to_value(o).unwrap(), o.name());
         }
     }

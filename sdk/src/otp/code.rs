@@ -6,7 +6,9 @@ use sha2::{Digest, Sha256};
 use subtle::{Choice, ConstantTimeEq};
 
 use super::error::OtpError;
-use super::limits::{CODE_DIGITS, CODE_DRAWS, CODE_SPACE, DRAW_BYTES, OTP_RANDOM_BYTES, SALT_BYTES};
+use super::limits::{
+    CODE_DIGITS, CODE_DRAWS, CODE_SPACE, DRAW_BYTES, OTP_RANDOM_BYTES, SALT_BYTES,
+};
 use crate::time::Instant;
 
 /// The largest multiple of [`CODE_SPACE`] that fits a `u32` draw: draws at or
@@ -31,7 +33,13 @@ impl Entropy {
             .take(CODE_DRAWS)
             .map(|chunk| u64::from(u32::from_be_bytes([chunk[0], chunk[1], chunk[2], chunk[3]])))
             .find(|draw| *draw < ACCEPT_BELOW)
-            .map(|draw| Code(format!("{:0width$}", draw % u64::from(CODE_SPACE), width = CODE_DIGITS)))
+            .map(|draw| {
+                Code(format!(
+                    "{:0width$}",
+                    draw % u64::from(CODE_SPACE),
+                    width = CODE_DIGITS
+                ))
+            })
             .ok_or(OtpError::EntropyExhausted)
     }
 }
@@ -118,7 +126,13 @@ mod tests {
     fn draws_reduce_without_bias() {
         assert_eq!(ACCEPT_BELOW, 4_294_000_000);
         assert_eq!(entropy_with_draws(&[7]).code().unwrap().as_str(), "000007");
-        assert_eq!(entropy_with_draws(&[4_293_999_999]).code().unwrap().as_str(), "999999");
+        assert_eq!(
+            entropy_with_draws(&[4_293_999_999])
+                .code()
+                .unwrap()
+                .as_str(),
+            "999999"
+        );
     }
 
     #[test]
@@ -135,7 +149,9 @@ mod tests {
 
     #[test]
     fn stored_form_matches_only_its_code() {
-        let at = DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z").unwrap().to_utc();
+        let at = DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z")
+            .unwrap()
+            .to_utc();
         let (code, stored) = StoredCode::issue(&entropy_with_draws(&[42]), at).unwrap();
         assert_eq!(code.as_str(), "000042");
         assert!(!stored.hash.contains("000042"));

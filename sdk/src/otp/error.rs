@@ -18,7 +18,9 @@ pub enum OtpError {
     #[error("`code`: a code is exactly 6 digits (0-9)")]
     BadCode,
     /// An id that could not be used safely in a storage key.
-    #[error("`{field}`: an id is 1 to 128 characters among A-Z a-z 0-9 . _ - @ and is not `.` or `..`")]
+    #[error(
+        "`{field}`: an id is 1 to 128 characters among A-Z a-z 0-9 . _ - @ and is not `.` or `..`"
+    )]
     BadId {
         /// The field that held it.
         field: &'static str,

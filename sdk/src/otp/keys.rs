@@ -94,7 +94,13 @@ mod tests {
         let org = OrgId::parse("x-org-id", "org-1").unwrap();
         let phone = Phone::parse("phone", "+919800000001").unwrap();
         let subject = Subject::new("L-1", 221, "U-1").unwrap();
-        assert_eq!(phone_record_key(&org, &phone), "org-1/otp/phone/+919800000001");
-        assert_eq!(approval_key(&org, &subject), "org-1/otp/approval/L-1/221/U-1");
+        assert_eq!(
+            phone_record_key(&org, &phone),
+            "org-1/otp/phone/+919800000001"
+        );
+        assert_eq!(
+            approval_key(&org, &subject),
+            "org-1/otp/approval/L-1/221/U-1"
+        );
     }
 }

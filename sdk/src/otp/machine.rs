@@ -80,7 +80,11 @@ pub fn send(record: &PhoneRecord, req: &Request, entropy: &Entropy) -> Result<De
 /// wrong codes -> `locked`; `RemainingRetryCount` used up ->
 /// `no_resends_left`; `RetryTimeInterval` or the hourly cap not yet passed ->
 /// `resend_too_soon` with the exact wait.
-pub fn resend(record: &PhoneRecord, req: &Request, entropy: &Entropy) -> Result<Decision, OtpError> {
+pub fn resend(
+    record: &PhoneRecord,
+    req: &Request,
+    entropy: &Entropy,
+) -> Result<Decision, OtpError> {
     let record = record.pruned(req.now);
     match record.challenge(req.subject).cloned() {
         Some(challenge) => resend_on(record, challenge, req, entropy),
@@ -183,7 +187,12 @@ fn decision(answer: Answer, record: PhoneRecord) -> Decision {
 /// The answer for `outcome`, its counters set as [`Answer`] documents.
 /// `challenge` is the subject's challenge as it stands after the request
 /// (`None` when there is none or it closed).
-fn answer(outcome: Outcome, challenge: Option<&Challenge>, record: &PhoneRecord, req: &Request) -> Answer {
+fn answer(
+    outcome: Outcome,
+    challenge: Option<&Challenge>,
+    record: &PhoneRecord,
+    req: &Request,
+) -> Answer {
     let mut answer = Answer {
         outcome,
         remaining_retry_count: None,
@@ -248,6 +257,10 @@ fn seconds_until(deadline: Instant, now: Instant) -> u64 {
         return 0;
     }
     let whole = left.num_seconds();
-    let rounded = if left > Duration::seconds(whole) { whole + 1 } else { whole };
+    let rounded = if left > Duration::seconds(whole) {
+        whole + 1
+    } else {
+        whole
+    };
     u64::try_from(rounded).unwrap_or(u64::MAX)
 }

@@ -43,27 +43,44 @@ impl Bench {
 
     fn send(&mut self, now: Instant) -> (Answer, Option<Code>) {
         let entropy = self.entropy();
-        let req = Request { phone: &self.phone, subject: &self.subject, config: &self.config, now };
+        let req = Request {
+            phone: &self.phone,
+            subject: &self.subject,
+            config: &self.config,
+            now,
+        };
         let decision = send(&self.record, &req, &entropy).unwrap();
         self.apply(decision)
     }
 
     fn resend(&mut self, now: Instant) -> (Answer, Option<Code>) {
         let entropy = self.entropy();
-        let req = Request { phone: &self.phone, subject: &self.subject, config: &self.config, now };
+        let req = Request {
+            phone: &self.phone,
+            subject: &self.subject,
+            config: &self.config,
+            now,
+        };
         let decision = resend(&self.record, &req, &entropy).unwrap();
         self.apply(decision)
     }
 
     fn verify(&mut self, code: &Code, now: Instant) -> Answer {
-        let req = Request { phone: &self.phone, subject: &self.subject, config: &self.config, now };
+        let req = Request {
+            phone: &self.phone,
+            subject: &self.subject,
+            config: &self.config,
+            now,
+        };
         let decision = verify(&self.record, &req, code);
         self.apply(decision).0
     }
 }
 
 fn t0() -> Instant {
-    DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z").unwrap().to_utc()
+    DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z")
+        .unwrap()
+        .to_utc()
 }
 
 fn other_than(code: &Code, n: u32) -> Code {
@@ -103,14 +120,24 @@ fn a_locked_challenge_refuses_resends_until_its_codes_expire() {
     let mut b = Bench::new(LappConfig::default());
     let code = b.send(t0()).1.unwrap();
     for n in 0..5 {
-        assert_eq!(b.verify(&other_than(&code, n), t0()).outcome, Outcome::WrongCode);
+        assert_eq!(
+            b.verify(&other_than(&code, n), t0()).outcome,
+            Outcome::WrongCode
+        );
     }
     assert_eq!(b.resend(t0()).0.outcome, Outcome::Locked);
-    assert_eq!(b.send(t0() + Duration::seconds(599)).0.outcome, Outcome::Locked);
+    assert_eq!(
+        b.send(t0() + Duration::seconds(599)).0.outcome,
+        Outcome::Locked
+    );
     let (answer, fresh) = b.send(t0() + Duration::seconds(600));
     assert_eq!(answer.outcome, Outcome::Sent);
     assert_eq!(answer.attempts_left, Some(5));
-    assert_eq!(b.verify(&fresh.unwrap(), t0() + Duration::seconds(601)).outcome, Outcome::Approved);
+    assert_eq!(
+        b.verify(&fresh.unwrap(), t0() + Duration::seconds(601))
+            .outcome,
+        Outcome::Approved
+    );
 }
 
 #[test]
@@ -121,7 +148,12 @@ fn answers_do_not_tell_whether_the_phone_has_other_challenges() {
     busy.send(t0());
     let code = Code::parse("123456").unwrap();
     let ask = |b: &Bench| {
-        let req = Request { phone: &b.phone, subject: &stranger, config: &b.config, now: t0() };
+        let req = Request {
+            phone: &b.phone,
+            subject: &stranger,
+            config: &b.config,
+            now: t0(),
+        };
         verify(&b.record, &req, &code).answer
     };
     assert_eq!(ask(&fresh), ask(&busy));
@@ -132,7 +164,12 @@ fn answers_do_not_tell_whether_the_phone_has_other_challenges() {
 fn an_approval_names_subject_phone_and_instant() {
     let mut b = Bench::new(LappConfig::default());
     let code = b.send(t0()).1.unwrap();
-    let req = Request { phone: &b.phone, subject: &b.subject, config: &b.config, now: t0() + Duration::seconds(30) };
+    let req = Request {
+        phone: &b.phone,
+        subject: &b.subject,
+        config: &b.config,
+        now: t0() + Duration::seconds(30),
+    };
     let decision = verify(&b.record, &req, &code);
     let approval = decision.approval.unwrap();
     assert_eq!(approval.subject, b.subject);
@@ -157,7 +194,11 @@ fn brute_force_on_one_challenge_never_passes_the_cap() {
     let mut wrong = 0;
     for guess in 0..100_000u32 {
         // After the 5th guess the real code is tried again and again.
-        let code = if guess >= 5 && guess % 1_000 == 0 { real.clone() } else { other_than(&real, guess) };
+        let code = if guess >= 5 && guess % 1_000 == 0 {
+            real.clone()
+        } else {
+            other_than(&real, guess)
+        };
         let now = t0() + Duration::milliseconds(i64::from(guess));
         match b.verify(&code, now).outcome {
             Outcome::Approved => approvals += 1,
@@ -195,7 +236,9 @@ fn brute_force_with_fresh_challenges_is_bounded_per_hour() {
         }
     }
     let per_hour = |list: &[Instant], at: Instant| {
-        list.iter().filter(|t| **t >= at && **t < at + Duration::hours(1)).count()
+        list.iter()
+            .filter(|t| **t >= at && **t < at + Duration::hours(1))
+            .count()
     };
     for t in &sends {
         assert!(per_hour(&sends, *t) <= 10);

@@ -101,7 +101,14 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_e164() {
-        for bad in ["919800000001", "+91980000000a", "+1234567", "+1234567890123456", "", "+"] {
+        for bad in [
+            "919800000001",
+            "+91980000000a",
+            "+1234567",
+            "+1234567890123456",
+            "",
+            "+",
+        ] {
             let err = Phone::parse("phone", bad).unwrap_err();
             assert_eq!(err.field(), "phone", "{bad}");
         }

@@ -60,7 +60,8 @@ impl Challenge {
 
     /// When the latest code expires.
     pub fn expires_at(&self) -> Option<Instant> {
-        self.last_sent_at().map(|at| at + Duration::seconds(CODE_TTL_S))
+        self.last_sent_at()
+            .map(|at| at + Duration::seconds(CODE_TTL_S))
     }
 
     /// Whether some code is still valid at `now` (less than 10 minutes old).

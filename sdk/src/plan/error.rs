@@ -14,6 +14,7 @@ pub const DEFAULT_MISSING_START_MESSAGE: &str =
 
 /// Why a Start or End activity is refused. The `error` code in JSON is stable.
 #[derive(Debug, Clone, PartialEq, Error, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(tag = "error", rename_all = "snake_case")]
 pub enum PlanError {
     /// `RecordingEnabled` is false.

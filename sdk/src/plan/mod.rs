@@ -47,25 +47,41 @@ pub fn plan_start(
         return Err(PlanError::RecordingDisabled);
     }
     let code = input.activity_code;
-    let (_, entry) = validate::find_entry(settings, code).ok_or_else(|| PlanError::UnknownActivity {
-        code,
-        why: "no entry of the settings has this code".to_owned(),
-    })?;
+    let (_, entry) =
+        validate::find_entry(settings, code).ok_or_else(|| PlanError::UnknownActivity {
+            code,
+            why: "no entry of the settings has this code".to_owned(),
+        })?;
     if settings.mode == Mode::Single {
-        return Err(PlanError::NoStartInSingleMode { code: entry.activity_code() });
+        return Err(PlanError::NoStartInSingleMode {
+            code: entry.activity_code(),
+        });
     }
-    let (Some(start), Some(end)) = (entry.meeting_start_event_code, entry.meeting_end_event_code) else {
-        return Err(PlanError::UnknownActivity { code, why: "the entry lacks a Start or End code".to_owned() });
+    let (Some(start), Some(end)) = (entry.meeting_start_event_code, entry.meeting_end_event_code)
+    else {
+        return Err(PlanError::UnknownActivity {
+            code,
+            why: "the entry lacks a Start or End code".to_owned(),
+        });
     };
     let decision = validate::precheck(settings, lead, history, input, now);
     if !decision.allowed {
-        return Err(PlanError::ValidationFailed { evaluated_at: now, failures: decision.failures });
+        return Err(PlanError::ValidationFailed {
+            evaluated_at: now,
+            failures: decision.failures,
+        });
     }
-    Ok(StartPlan { event_code: start, end_code: end, created_on: now, decision })
+    Ok(StartPlan {
+        event_code: start,
+        end_code: end,
+        created_on: now,
+        decision,
+    })
 }
 
 /// What the form submits to post the End activity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct EndInput {
     /// The code whose form is submitted: the End code in Dual mode, the entry's activity in Single mode.
@@ -84,6 +100,7 @@ pub struct EndInput {
 
 /// The End activity to post.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct EndPlan {
     /// The End activity's code.
     pub event_code: EventCode,
@@ -105,6 +122,7 @@ pub struct EndPlan {
 /// The End activity's answer in its stable JSON form: `{"ok": true, ...plan}`
 /// or `{"ok": false, "error": CODE, "message": TEXT, ...}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct EndAnswer {
     /// Whether the End may be posted.
     pub ok: bool,
@@ -122,8 +140,18 @@ pub struct EndAnswer {
 impl From<Result<EndPlan, PlanError>> for EndAnswer {
     fn from(result: Result<EndPlan, PlanError>) -> Self {
         match result {
-            Ok(plan) => EndAnswer { ok: true, message: None, plan: Some(plan), refusal: None },
-            Err(e) => EndAnswer { ok: false, message: Some(e.user_message()), plan: None, refusal: Some(e) },
+            Ok(plan) => EndAnswer {
+                ok: true,
+                message: None,
+                plan: Some(plan),
+                refusal: None,
+            },
+            Err(e) => EndAnswer {
+                ok: false,
+                message: Some(e.user_message()),
+                plan: None,
+                refusal: Some(e),
+            },
         }
     }
 }
@@ -160,13 +188,24 @@ pub fn plan_end(
     };
     check_recordings(&input.recordings)?;
     let recordings = &input.recordings;
-    let first_start = recordings.iter().map(|r| r.started_at).min().ok_or(PlanError::NoRecordings)?;
-    let last_end = recordings.iter().map(|r| r.ended_at).max().ok_or(PlanError::NoRecordings)?;
+    let first_start = recordings
+        .iter()
+        .map(|r| r.started_at)
+        .min()
+        .ok_or(PlanError::NoRecordings)?;
+    let last_end = recordings
+        .iter()
+        .map(|r| r.ended_at)
+        .max()
+        .ok_or(PlanError::NoRecordings)?;
     let decision = match settings.mode {
         Mode::Dual => None,
         Mode::Single => {
             if first_start > now {
-                let index = recordings.iter().position(|r| r.started_at == first_start).unwrap_or(0);
+                let index = recordings
+                    .iter()
+                    .position(|r| r.started_at == first_start)
+                    .unwrap_or(0);
                 return Err(PlanError::BadRecording {
                     index,
                     id: recordings[index].id.clone(),
@@ -181,16 +220,31 @@ pub fn plan_end(
             };
             let decision = validate::precheck(settings, lead, history, &check, first_start);
             if !decision.allowed {
-                return Err(PlanError::ValidationFailed { evaluated_at: first_start, failures: decision.failures });
+                return Err(PlanError::ValidationFailed {
+                    evaluated_at: first_start,
+                    failures: decision.failures,
+                });
             }
             Some(decision)
         }
     };
-    let millis: u64 = recordings.iter().filter_map(|r| seconds_to_millis(r.duration_s)).sum();
+    let millis: u64 = recordings
+        .iter()
+        .filter_map(|r| seconds_to_millis(r.duration_s))
+        .sum();
     let fields = BTreeMap::from([
-        (entry.recording_start_time_field.clone(), crm_datetime(first_start)),
-        (entry.recording_end_time_field.clone(), crm_datetime(last_end)),
-        (entry.recording_duration_field.clone(), minutes_two_places(millis)),
+        (
+            entry.recording_start_time_field.clone(),
+            crm_datetime(first_start),
+        ),
+        (
+            entry.recording_end_time_field.clone(),
+            crm_datetime(last_end),
+        ),
+        (
+            entry.recording_duration_field.clone(),
+            minutes_two_places(millis),
+        ),
     ]);
     Ok(EndPlan {
         event_code: entry.activity_code(),
@@ -223,7 +277,9 @@ fn check_recordings(recordings: &[RecordingMeta]) -> Result<(), PlanError> {
         return Err(PlanError::NoRecordings);
     }
     if recordings.len() > MAX_RECORDINGS {
-        return Err(PlanError::TooManyRecordings { count: recordings.len() });
+        return Err(PlanError::TooManyRecordings {
+            count: recordings.len(),
+        });
     }
     let mut seen = BTreeSet::new();
     for (index, r) in recordings.iter().enumerate() {
@@ -235,10 +291,18 @@ fn check_recordings(recordings: &[RecordingMeta]) -> Result<(), PlanError> {
         match fault {
             None => {}
             Some(RecordingFault::Bad(why)) => {
-                return Err(PlanError::BadRecording { index, id: r.id.clone(), why })
+                return Err(PlanError::BadRecording {
+                    index,
+                    id: r.id.clone(),
+                    why,
+                })
             }
             Some(RecordingFault::TooLarge) => {
-                return Err(PlanError::RecordingTooLarge { index, id: r.id.clone(), size_bytes: r.size_bytes })
+                return Err(PlanError::RecordingTooLarge {
+                    index,
+                    id: r.id.clone(),
+                    size_bytes: r.size_bytes,
+                })
             }
         }
     }

@@ -8,6 +8,7 @@ use crate::time::Instant;
 
 /// One recorded file, as the client describes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct RecordingMeta {
     /// The client-chosen id.
@@ -41,7 +42,9 @@ pub fn is_sha256_hex(text: &str) -> bool {
 /// Whether `id` is a usable recording id: 1 to 128 of `A-Z a-z 0-9 - _ .`.
 pub fn is_valid_id(id: &str) -> bool {
     (1..=128).contains(&id.len())
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 impl RecordingMeta {

@@ -6,6 +6,7 @@ use crate::time::Instant;
 
 /// The phone's operating system; the two differ when the app dies mid-recording (rule 18).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(rename_all = "lowercase")]
 pub enum Platform {
     /// Android discards an in-progress recording when the app is killed, the
@@ -17,6 +18,7 @@ pub enum Platform {
 
 /// One event of a recording session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Event {
     /// The user begins a new file.

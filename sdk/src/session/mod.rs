@@ -19,6 +19,7 @@ use crate::time::Instant;
 
 /// Why an event was refused; the session is left as it was.
 #[derive(Debug, Clone, PartialEq, Eq, Error, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(tag = "error", rename_all = "snake_case")]
 pub enum SessionError {
     /// The event makes no sense in the session's state.
@@ -52,6 +53,7 @@ pub enum SessionError {
 
 /// Why a file is pending.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 pub enum PendingReason {
     /// The form has not been submitted yet.
@@ -66,6 +68,7 @@ pub enum PendingReason {
 
 /// A file that was stopped and is kept until posted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct RecordedFile {
     /// The file's id.
     pub id: String,
@@ -84,6 +87,7 @@ pub struct RecordedFile {
 
 /// The file being recorded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct Current {
     /// The file's id.
     pub id: String,
@@ -97,6 +101,7 @@ pub struct Current {
 
 /// One entry of the pending list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct PendingRecording {
     /// The file's id.
     pub id: String,
@@ -119,6 +124,7 @@ pub struct PendingRecording {
 
 /// What the app must do after an event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Effect {
     /// Keep the stopped file (it is now pending).
@@ -147,6 +153,7 @@ pub enum Effect {
 
 /// A recording session for one lead and entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct Session {
     /// The phone's system.
     pub platform: Platform,
@@ -181,7 +188,12 @@ pub struct Session {
 
 impl Session {
     /// A new, idle, online session.
-    pub fn new(platform: Platform, lead_id: String, activity_code: EventCode, task_id: Option<String>) -> Self {
+    pub fn new(
+        platform: Platform,
+        lead_id: String,
+        activity_code: EventCode,
+        task_id: Option<String>,
+    ) -> Self {
         Session {
             platform,
             lead_id,
@@ -249,9 +261,17 @@ impl Session {
                     None
                 };
                 if let Some(why) = why {
-                    return Err(SessionError::BadId { id: id.clone(), why: why.to_owned() });
+                    return Err(SessionError::BadId {
+                        id: id.clone(),
+                        why: why.to_owned(),
+                    });
                 }
-                self.current = Some(Current { id: id.clone(), started_at: at, banked_ms: 0, running_since: Some(at) });
+                self.current = Some(Current {
+                    id: id.clone(),
+                    started_at: at,
+                    banked_ms: 0,
+                    running_since: Some(at),
+                });
                 Ok(Vec::new())
             }
             Event::Pause { .. } => match &mut self.current {
@@ -272,10 +292,17 @@ impl Session {
                 Some(effect) => Ok(vec![effect]),
                 None => Err(self.not_now(event)),
             },
-            Event::PhoneCall { .. } => Ok(self.stop_current(at, "phone_call", None).into_iter().collect()),
+            Event::PhoneCall { .. } => Ok(self
+                .stop_current(at, "phone_call", None)
+                .into_iter()
+                .collect()),
             Event::AppBackgrounded { .. } => {
                 self.background = true;
-                Ok(if self.current.is_some() { vec![Effect::ShowNotification] } else { Vec::new() })
+                Ok(if self.current.is_some() {
+                    vec![Effect::ShowNotification]
+                } else {
+                    Vec::new()
+                })
             }
             Event::AppForegrounded { .. } => {
                 self.background = false;
@@ -284,7 +311,10 @@ impl Session {
             Event::AppKilled { .. } | Event::DeviceOff { .. } | Event::Logout { .. } => {
                 self.background = false;
                 Ok(match self.platform {
-                    Platform::Ios => self.stop_current(at, event.name(), None).into_iter().collect(),
+                    Platform::Ios => self
+                        .stop_current(at, event.name(), None)
+                        .into_iter()
+                        .collect(),
                     Platform::Android => match self.current.take() {
                         Some(c) => {
                             self.discarded.push(c.id.clone());
@@ -316,7 +346,12 @@ impl Session {
                 self.posted = true;
                 self.submitted = false;
                 self.files.clear();
-                Ok(self.task_id.clone().map(|task_id| Effect::CloseTask { task_id }).into_iter().collect())
+                Ok(self
+                    .task_id
+                    .clone()
+                    .map(|task_id| Effect::CloseTask { task_id })
+                    .into_iter()
+                    .collect())
             }
             Event::PostFailed { .. } => {
                 if !self.submitted {
@@ -327,7 +362,10 @@ impl Session {
             }
             Event::TaskMarkedIncomplete { .. } => {
                 self.task_incomplete = true;
-                Ok(self.stop_current(at, event.name(), None).into_iter().collect())
+                Ok(self
+                    .stop_current(at, event.name(), None)
+                    .into_iter()
+                    .collect())
             }
         }
     }
@@ -349,7 +387,9 @@ impl Session {
 
     fn post_if_ready(&self) -> Vec<Effect> {
         if self.submitted && self.online && !self.files.is_empty() {
-            vec![Effect::PostEnd { ids: self.files.iter().map(|f| f.id.clone()).collect() }]
+            vec![Effect::PostEnd {
+                ids: self.files.iter().map(|f| f.id.clone()).collect(),
+            }]
         } else {
             Vec::new()
         }

@@ -37,7 +37,12 @@ impl Checker {
         self.reader.unknown_keys(root, "", &k::ROOT);
         let enabled = self
             .reader
-            .required(root, "", k::RECORDING_ENABLED, Some("add `\"RecordingEnabled\": true` to turn recording on".to_owned()))
+            .required(
+                root,
+                "",
+                k::RECORDING_ENABLED,
+                Some("add `\"RecordingEnabled\": true` to turn recording on".to_owned()),
+            )
             .and_then(|v| self.reader.boolean(v, k::RECORDING_ENABLED));
         let message = match root.get(k::MESSAGE) {
             Some(v) => self.reader.string(v, k::MESSAGE).map(Some),
@@ -49,7 +54,12 @@ impl Checker {
             .and_then(|v| self.mode(v));
         let data = self
             .reader
-            .required(root, "", k::DATA, Some("list one entry per recorded activity type".to_owned()))
+            .required(
+                root,
+                "",
+                k::DATA,
+                Some("list one entry per recorded activity type".to_owned()),
+            )
             .and_then(|v| self.data(v, mode));
         Some(Settings {
             recording_enabled: enabled?,
@@ -61,8 +71,12 @@ impl Checker {
 
     fn mode(&mut self, value: &Value) -> Option<Mode> {
         let Value::String(text) = value else {
-            self.reader
-                .wrong_type(k::MODE, "a mode name in quotes", value, Some(MODE_HELP.to_owned()));
+            self.reader.wrong_type(
+                k::MODE,
+                "a mode name in quotes",
+                value,
+                Some(MODE_HELP.to_owned()),
+            );
             return None;
         };
         let mode = Mode::parse(text);
@@ -70,21 +84,27 @@ impl Checker {
             let problem = Problem::BadMode {
                 value: text.clone(),
             };
-            self.reader.error(k::MODE, problem, Some(MODE_HELP.to_owned()));
+            self.reader
+                .error(k::MODE, problem, Some(MODE_HELP.to_owned()));
         }
         mode
     }
 
     fn data(&mut self, value: &Value, mode: Option<Mode>) -> Option<Vec<Entry>> {
         let Value::Array(items) = value else {
-            self.reader.wrong_type(k::DATA, "an array `[ ... ]` of entries", value, None);
+            self.reader
+                .wrong_type(k::DATA, "an array `[ ... ]` of entries", value, None);
             return None;
         };
         if items.is_empty() {
             let problem = Problem::Advice {
                 detail: "no entry: no activity can be recorded".to_owned(),
             };
-            self.reader.warning(k::DATA, problem, Some("add an entry per recorded activity type".to_owned()));
+            self.reader.warning(
+                k::DATA,
+                problem,
+                Some("add an entry per recorded activity type".to_owned()),
+            );
         }
         let entries: Vec<Option<Entry>> = items
             .iter()
@@ -123,14 +143,24 @@ impl Checker {
     }
 
     /// An optional event code: `Some(None)` when absent, `None` when wrong.
-    fn code(&mut self, map: &Map<String, Value>, path: &str, key: &str) -> Option<Option<EventCode>> {
+    fn code(
+        &mut self,
+        map: &Map<String, Value>,
+        path: &str,
+        key: &str,
+    ) -> Option<Option<EventCode>> {
         match map.get(key) {
             None => Some(None),
             Some(v) => self.reader.whole(v, &member_path(path, key), 1).map(Some),
         }
     }
 
-    fn optional_string(&mut self, map: &Map<String, Value>, path: &str, key: &str) -> Option<Option<String>> {
+    fn optional_string(
+        &mut self,
+        map: &Map<String, Value>,
+        path: &str,
+        key: &str,
+    ) -> Option<Option<String>> {
         match map.get(key) {
             None => Some(None),
             Some(v) => self.reader.string(v, &member_path(path, key)).map(Some),
@@ -154,8 +184,16 @@ impl Checker {
                 let mut ok = true;
                 for (key, code) in [(k::START_CODE, start), (k::END_CODE, end)] {
                     if code.is_none() {
-                        let help = "Dual Activity Mode posts a Start and an End activity: give both codes".to_owned();
-                        self.reader.error(&member_path(path, key), Problem::Missing { key: key.to_owned() }, Some(help));
+                        let help =
+                            "Dual Activity Mode posts a Start and an End activity: give both codes"
+                                .to_owned();
+                        self.reader.error(
+                            &member_path(path, key),
+                            Problem::Missing {
+                                key: key.to_owned(),
+                            },
+                            Some(help),
+                        );
                         ok = false;
                     }
                 }
@@ -165,7 +203,8 @@ impl Checker {
                             detail: format!("the End activity {e} is the Start activity too"),
                         };
                         let help = "give the End activity its own code".to_owned();
-                        self.reader.error(&member_path(path, k::END_CODE), problem, Some(help));
+                        self.reader
+                            .error(&member_path(path, k::END_CODE), problem, Some(help));
                         ok = false;
                     }
                 }
@@ -173,27 +212,42 @@ impl Checker {
                     let problem = Problem::Advice {
                         detail: "no `DisplayName`: the End activity's own name is shown".to_owned(),
                     };
-                    self.reader.warning(&member_path(path, k::DISPLAY_NAME), problem, Some("add `\"DisplayName\": \"...\"`".to_owned()));
+                    self.reader.warning(
+                        &member_path(path, k::DISPLAY_NAME),
+                        problem,
+                        Some("add `\"DisplayName\": \"...\"`".to_owned()),
+                    );
                 }
                 if !map.contains_key(k::END_FORM_ERROR) {
                     let problem = Problem::Advice {
                         detail: format!("no `MeetingEndFormErrorMessage`: an End without a Start shows the system message \"{}\"", crate::plan::DEFAULT_MISSING_START_MESSAGE),
                     };
-                    self.reader.warning(&member_path(path, k::END_FORM_ERROR), problem, None);
+                    self.reader
+                        .warning(&member_path(path, k::END_FORM_ERROR), problem, None);
                 }
                 ok
             }
             Some(Mode::Single) => match (start, end) {
                 (None, None) => {
                     let help = "Single Activity Mode needs the entry's activity: give `MeetingEndEventCode` or `MeetingStartEventCode`".to_owned();
-                    self.reader.error(&member_path(path, k::START_CODE), Problem::Missing { key: k::START_CODE.to_owned() }, Some(help));
+                    self.reader.error(
+                        &member_path(path, k::START_CODE),
+                        Problem::Missing {
+                            key: k::START_CODE.to_owned(),
+                        },
+                        Some(help),
+                    );
                     false
                 }
                 (Some(s), Some(e)) if s != e => {
                     let problem = Problem::Advice {
                         detail: format!("Single Activity Mode posts only the End activity {e}; no Start activity {s} is posted"),
                     };
-                    self.reader.warning(&member_path(path, k::START_CODE), problem, Some("remove it, or use `\"Mode\": \"DualActivity\"`".to_owned()));
+                    self.reader.warning(
+                        &member_path(path, k::START_CODE),
+                        problem,
+                        Some("remove it, or use `\"Mode\": \"DualActivity\"`".to_owned()),
+                    );
                     true
                 }
                 _ => true,
@@ -203,9 +257,17 @@ impl Checker {
     }
 
     /// Rule 5: no code serves two entries.
-    fn claim_codes(&mut self, path: &str, start: Option<Option<EventCode>>, end: Option<Option<EventCode>>) {
+    fn claim_codes(
+        &mut self,
+        path: &str,
+        start: Option<Option<EventCode>>,
+        end: Option<Option<EventCode>>,
+    ) {
         let mut own = Vec::new();
-        for (key, code) in [(k::START_CODE, start.flatten()), (k::END_CODE, end.flatten())] {
+        for (key, code) in [
+            (k::START_CODE, start.flatten()),
+            (k::END_CODE, end.flatten()),
+        ] {
             let Some(code) = code else { continue };
             let here = member_path(path, key);
             match self.codes.get(&code) {
@@ -214,7 +276,8 @@ impl Checker {
                         code,
                         first: first.clone(),
                     };
-                    let help = "each activity code may serve one entry only, as start or end".to_owned();
+                    let help =
+                        "each activity code may serve one entry only, as start or end".to_owned();
                     self.reader.error(&here, problem, Some(help));
                 }
                 Some(_) => {}
@@ -246,13 +309,24 @@ impl Checker {
                     field: name.clone(),
                     first: member_path(path, first),
                 };
-                self.reader.error(&here, problem, Some("the three recording fields must be different fields".to_owned()));
+                self.reader.error(
+                    &here,
+                    problem,
+                    Some("the three recording fields must be different fields".to_owned()),
+                );
                 ok = false;
             } else if !is_custom_field(&name) {
                 let problem = Problem::Advice {
                     detail: format!("`{name}` is not a custom activity field name"),
                 };
-                self.reader.warning(&here, problem, Some("custom activity fields are named `mx_Custom_<n>`, e.g. `mx_Custom_1`".to_owned()));
+                self.reader.warning(
+                    &here,
+                    problem,
+                    Some(
+                        "custom activity fields are named `mx_Custom_<n>`, e.g. `mx_Custom_1`"
+                            .to_owned(),
+                    ),
+                );
             }
             names.push((name, key));
         }
@@ -273,11 +347,16 @@ impl Checker {
             Some(v) => self.posted_counts(v, &member_path(path, k::POSTED_COUNTS)),
         };
         let geofence = self.optional(map, path, k::GEOFENCE, Self::geofence);
+        let lapps = match map.get(k::LAPP_VALIDATIONS) {
+            None => Some(Vec::new()),
+            Some(v) => self.lapp_validations(v, &member_path(path, k::LAPP_VALIDATIONS)),
+        };
         Some(Validations {
             otp: otp?,
             creation_limit: creation_limit?,
             posted_counts: posted_counts?,
             geofence: geofence?,
+            lapp_validations: lapps?,
         })
     }
 
@@ -296,7 +375,13 @@ impl Checker {
     }
 
     /// A required whole number from `min`.
-    fn required_whole(&mut self, map: &Map<String, Value>, path: &str, key: &str, min: u32) -> Option<u32> {
+    fn required_whole(
+        &mut self,
+        map: &Map<String, Value>,
+        path: &str,
+        key: &str,
+        min: u32,
+    ) -> Option<u32> {
         let value = self.reader.required(map, path, key, None)?;
         self.reader.whole(value, &member_path(path, key), min)
     }
@@ -310,12 +395,19 @@ impl Checker {
     /// `DisplayMessage`: optional, but its absence is worth a warning.
     fn display_message(&mut self, map: &Map<String, Value>, path: &str) -> Option<Option<String>> {
         match map.get(k::DISPLAY_MESSAGE) {
-            Some(v) => self.reader.string(v, &member_path(path, k::DISPLAY_MESSAGE)).map(Some),
+            Some(v) => self
+                .reader
+                .string(v, &member_path(path, k::DISPLAY_MESSAGE))
+                .map(Some),
             None => {
                 let problem = Problem::Advice {
                     detail: "no `DisplayMessage`: a failure shows the system message".to_owned(),
                 };
-                self.reader.warning(&member_path(path, k::DISPLAY_MESSAGE), problem, Some("add the text users should see when this validation fails".to_owned()));
+                self.reader.warning(
+                    &member_path(path, k::DISPLAY_MESSAGE),
+                    problem,
+                    Some("add the text users should see when this validation fails".to_owned()),
+                );
                 Some(None)
             }
         }
@@ -338,8 +430,10 @@ impl Checker {
 
     fn posted_counts(&mut self, value: &Value, path: &str) -> Option<Vec<PostedCount>> {
         let Value::Array(items) = value else {
-            let help = matches!(value, Value::Object(_)).then(|| "wrap the object in `[ ]`: this key takes a list".to_owned());
-            self.reader.wrong_type(path, "an array `[ ... ]`", value, help);
+            let help = matches!(value, Value::Object(_))
+                .then(|| "wrap the object in `[ ]`: this key takes a list".to_owned());
+            self.reader
+                .wrong_type(path, "an array `[ ... ]`", value, help);
             return None;
         };
         let read: Vec<Option<PostedCount>> = items
@@ -359,7 +453,11 @@ impl Checker {
             let problem = Problem::Advice {
                 detail: "a minimum of 0 is always met".to_owned(),
             };
-            self.reader.warning(&member_path(path, k::MINIMUM_ACTIVITY_COUNT), problem, Some("use 1 or more, or remove this item".to_owned()));
+            self.reader.warning(
+                &member_path(path, k::MINIMUM_ACTIVITY_COUNT),
+                problem,
+                Some("use 1 or more, or remove this item".to_owned()),
+            );
         }
         let code = self.required_whole(map, path, k::ACTIVITY, 1);
         let message = self.display_message(map, path);
@@ -389,7 +487,8 @@ impl Checker {
 
     fn phone_fields(&mut self, value: &Value, path: &str, help: String) -> Option<Vec<String>> {
         let Value::Array(items) = value else {
-            self.reader.wrong_type(path, "an array of field names", value, Some(help));
+            self.reader
+                .wrong_type(path, "an array of field names", value, Some(help));
             return None;
         };
         if items.is_empty() {
@@ -410,10 +509,46 @@ impl Checker {
                 let problem = Problem::Advice {
                     detail: format!("`{name}` is listed twice"),
                 };
-                self.reader.warning(&item_path(path, i), problem, Some("list each field once".to_owned()));
+                self.reader.warning(
+                    &item_path(path, i),
+                    problem,
+                    Some("list each field once".to_owned()),
+                );
             }
         }
         Some(names)
+    }
+
+    fn lapp_validations(&mut self, value: &Value, path: &str) -> Option<Vec<LappRef>> {
+        let Value::Array(items) = value else {
+            let help =
+                "list the Lapps, e.g. `[{\"LappId\": \"...\", \"LappEnv\": \"Live\"}]`".to_owned();
+            self.reader
+                .wrong_type(path, "an array `[ ... ]` of Lapps", value, Some(help));
+            return None;
+        };
+        let read: Vec<Option<LappRef>> = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| self.lapp_ref(item, &item_path(path, i)))
+            .collect();
+        let lapps: Vec<LappRef> = read.into_iter().collect::<Option<_>>()?;
+        for (i, lapp) in lapps.iter().enumerate() {
+            if lapps[..i].iter().any(|l| l == lapp) {
+                let problem = Problem::Advice {
+                    detail: format!(
+                        "Lapp `{}` ({:?}) is listed twice",
+                        lapp.lapp_id, lapp.lapp_env
+                    ),
+                };
+                self.reader.warning(
+                    &item_path(path, i),
+                    problem,
+                    Some("list each Lapp once".to_owned()),
+                );
+            }
+        }
+        Some(lapps)
     }
 
     fn lapp_ref(&mut self, value: &Value, path: &str) -> Option<LappRef> {
@@ -447,8 +582,16 @@ impl Checker {
         self.reader.unknown_keys(map, path, &k::GEOFENCE_KEYS);
         let radius = self
             .reader
-            .required(map, path, k::RADIUS, Some("give the largest distance allowed, in meters".to_owned()))
-            .and_then(|v| self.reader.positive_number(v, &member_path(path, k::RADIUS)));
+            .required(
+                map,
+                path,
+                k::RADIUS,
+                Some("give the largest distance allowed, in meters".to_owned()),
+            )
+            .and_then(|v| {
+                self.reader
+                    .positive_number(v, &member_path(path, k::RADIUS))
+            });
         let lat = self.required_text(map, path, k::LATITUDE_FIELD);
         let lon = self.required_text(map, path, k::LONGITUDE_FIELD);
         let message = self.display_message(map, path);

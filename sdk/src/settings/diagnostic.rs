@@ -7,6 +7,7 @@ use thiserror::Error;
 
 /// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// The settings cannot be used.
@@ -18,6 +19,7 @@ pub enum Severity {
 /// One problem found in a settings JSON. Its text says what is wrong; the
 /// [`Diagnostic`] around it says where and, in `help`, what would be right.
 #[derive(Debug, Clone, PartialEq, Error, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Problem {
     /// The text is not JSON.
@@ -87,6 +89,7 @@ pub enum Problem {
 
 /// A problem with its place in the settings JSON.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct Diagnostic {
     /// Error or warning.
     pub severity: Severity,

@@ -51,8 +51,16 @@ pub const CREATION_LIMIT: &str = "ActivityCreationLimitValidation";
 pub const POSTED_COUNTS: &str = "ActivityPostedCountValidations";
 /// `GeofenceValidation`.
 pub const GEOFENCE: &str = "GeofenceValidation";
+/// `LappValidations`: tenant validation Lapps the hook calls.
+pub const LAPP_VALIDATIONS: &str = "LappValidations";
 /// The keys of `Validations`.
-pub const VALIDATION_KINDS: [&str; 4] = [OTP, CREATION_LIMIT, POSTED_COUNTS, GEOFENCE];
+pub const VALIDATION_KINDS: [&str; 5] = [
+    OTP,
+    CREATION_LIMIT,
+    POSTED_COUNTS,
+    GEOFENCE,
+    LAPP_VALIDATIONS,
+];
 
 /// `TimeIntervalInDays`.
 pub const TIME_INTERVAL_IN_DAYS: &str = "TimeIntervalInDays";

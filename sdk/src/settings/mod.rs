@@ -18,6 +18,7 @@ use serde::Serialize;
 
 /// What the checker found in a settings text.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct CheckReport {
     /// True when there is no error (warnings allowed).
     pub valid: bool,
@@ -91,5 +92,80 @@ pub fn check_settings(text: &str) -> CheckReport {
         valid,
         settings: settings.filter(|_| valid),
         diagnostics,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+    use std::collections::BTreeSet;
+
+    /// Every key of a value, recursively.
+    fn keys_of(value: &Value, out: &mut BTreeSet<String>) {
+        match value {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    out.insert(k.clone());
+                    keys_of(v, out);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| keys_of(v, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn the_model_and_the_checker_spell_every_key_alike() {
+        let full = r#"{"RecordingEnabled": true, "Message": "m", "Mode": "DualActivity", "Data": [{
+            "MeetingStartEventCode": 1, "MeetingEndEventCode": 2, "DisplayName": "d",
+            "MeetingEndFormErrorMessage": "e", "RecordingStartTimeField": "mx_Custom_1",
+            "RecordingEndTimeField": "mx_Custom_2", "RecordingDurationField": "mx_Custom_3",
+            "Validations": {
+              "OTPValidation": {"PhoneNumberFieldsSchema": ["Phone"], "SendOTPViaLapp": {"LappId": "l", "LappEnv": "Live"}},
+              "ActivityCreationLimitValidation": {"TimeIntervalInDays": 1, "ActivityCount": 1, "RestrictedActivity": 3, "DisplayMessage": "x"},
+              "ActivityPostedCountValidations": [{"TimeIntervalInDays": 1, "MinimumActivityCount": 1, "Activity": 4, "DisplayMessage": "y"}],
+              "GeofenceValidation": {"RadiusInMeters": 5, "LatitudeField": "a", "LongitudeField": "b", "DisplayMessage": "z"},
+              "LappValidations": [{"LappId": "t", "LappEnv": "Test"}]}}]}"#;
+        let report = check_settings(full);
+        assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+        let mut written = BTreeSet::new();
+        keys_of(
+            &serde_json::to_value(report.settings.unwrap()).unwrap(),
+            &mut written,
+        );
+        let known: BTreeSet<String> = keys::ROOT
+            .iter()
+            .chain(&keys::ENTRY)
+            .chain(&keys::VALIDATION_KINDS)
+            .chain(&keys::CREATION_LIMIT_KEYS)
+            .chain(&keys::POSTED_COUNT_KEYS)
+            .chain(&keys::OTP_KEYS)
+            .chain(&keys::LAPP_KEYS)
+            .chain(&keys::GEOFENCE_KEYS)
+            .map(|k| k.to_string())
+            .collect();
+        assert_eq!(written, known);
+    }
+
+    #[test]
+    fn a_syntax_error_has_line_and_column() {
+        let report = check_settings("{\n  \"Mode\": \"DualActivity\",\n  \"Data\": [,]\n}");
+        let d = &report.diagnostics[0];
+        assert!(!report.valid);
+        assert_eq!((d.path.as_str(), d.line, d.column), ("", Some(3), Some(12)));
+    }
+
+    #[test]
+    fn semantic_diagnostics_are_placed_too() {
+        let report = check_settings(
+            "{\n  \"RecordingEnabled\": true,\n  \"Mode\": \"Solo\",\n  \"Data\": []\n}",
+        );
+        let d = report.errors().next().unwrap();
+        assert_eq!(
+            (d.path.as_str(), d.line, d.column),
+            ("Mode", Some(3), Some(3))
+        );
+        assert!(d.help.as_deref().unwrap().contains("SingleActivity"));
     }
 }

@@ -9,6 +9,7 @@ use crate::lead::EventCode;
 
 /// The Activity Audio Recording settings of an account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(rename_all = "PascalCase")]
 pub struct Settings {
     /// Whether recording is on; `false` refuses every recording.
@@ -24,6 +25,7 @@ pub struct Settings {
 
 /// How many activities a meeting posts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub enum Mode {
     /// Only the End activity, carrying the recordings.
     #[serde(rename = "SingleActivity")]
@@ -47,6 +49,7 @@ impl Mode {
 
 /// One recorded activity type and its validations.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(rename_all = "PascalCase")]
 pub struct Entry {
     /// Dual mode: the Start activity. Single mode: the entry's activity when no End code is given.
@@ -89,9 +92,14 @@ impl Entry {
 
 /// The validations of one entry; each is optional.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct Validations {
     /// A verified OTP sent to the lead's phone.
-    #[serde(rename = "OTPValidation", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "OTPValidation",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub otp: Option<OtpValidation>,
     /// At most so many activities of a code in a window.
     #[serde(
@@ -114,10 +122,18 @@ pub struct Validations {
         skip_serializing_if = "Option::is_none"
     )]
     pub geofence: Option<Geofence>,
+    /// Tenant validation Lapps, called by the server's hook in this order.
+    #[serde(
+        rename = "LappValidations",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub lapp_validations: Vec<LappRef>,
 }
 
 /// `ActivityCreationLimitValidation` (rule 9).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(rename_all = "PascalCase")]
 pub struct CreationLimit {
     /// The rolling window, in days of 24 hours.
@@ -133,6 +149,7 @@ pub struct CreationLimit {
 
 /// One item of `ActivityPostedCountValidations` (rule 10).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(rename_all = "PascalCase")]
 pub struct PostedCount {
     /// The rolling window, in days of 24 hours.
@@ -148,6 +165,7 @@ pub struct PostedCount {
 
 /// `OTPValidation` (rule 11).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(rename_all = "PascalCase")]
 pub struct OtpValidation {
     /// The lead's phone fields offered, in this order.
@@ -163,6 +181,7 @@ pub struct OtpValidation {
 
 /// A reference to a deployed Lapp.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(rename_all = "PascalCase")]
 pub struct LappRef {
     /// The Lapp's id (`da_46224_a63081b7_1`).
@@ -173,6 +192,7 @@ pub struct LappRef {
 
 /// Which deployment of a Lapp is called.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub enum LappEnv {
     /// The published Lapp.
     Live,
@@ -182,6 +202,7 @@ pub enum LappEnv {
 
 /// `GeofenceValidation` (rule 12).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(rename_all = "PascalCase")]
 pub struct Geofence {
     /// The largest distance allowed between user and lead, in meters.

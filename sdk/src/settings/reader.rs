@@ -146,7 +146,10 @@ impl Reader {
             Ok(n) if n >= min => Some(n),
             _ => {
                 let problem = Problem::OutOfRange {
-                    detail: format!("{n} is out of range: expected {expected} up to {}", u32::MAX),
+                    detail: format!(
+                        "{n} is out of range: expected {expected} up to {}",
+                        u32::MAX
+                    ),
                 };
                 self.error(path, problem, None);
                 None
@@ -213,7 +216,11 @@ mod tests {
 
     #[test]
     fn suggests_the_nearest_key() {
-        let known = ["MeetingEndEventCode", "MeetingStartEventCode", "DisplayName"];
+        let known = [
+            "MeetingEndEventCode",
+            "MeetingStartEventCode",
+            "DisplayName",
+        ];
         assert_eq!(
             nearest("MeetingEndEventCod", &known).as_deref(),
             Some("MeetingEndEventCode")

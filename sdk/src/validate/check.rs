@@ -13,6 +13,7 @@ use crate::time::Instant;
 
 /// The rules a decision reports, by their settings names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub enum Rule {
     /// `RecordingEnabled` is false.
     RecordingEnabled,
@@ -31,6 +32,7 @@ pub enum Rule {
 
 /// One validation's verdict, with what it found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct Check {
     /// Which rule.
     pub rule: Rule,
@@ -98,24 +100,36 @@ fn message_or(display: &Option<String>, system: &str) -> String {
         .to_owned()
 }
 
-fn when(at: Instant) -> String {
-    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+/// A span of seconds in words: `2 min 5 s`.
+fn span(seconds: i64) -> String {
+    match (seconds / 60, seconds % 60) {
+        (0, s) => format!("{s} s"),
+        (m, 0) => format!("{m} min"),
+        (m, s) => format!("{m} min {s} s"),
+    }
 }
 
 /// Rule 9: fails when the window already holds `ActivityCount` or more.
 pub(super) fn creation_limit(limit: &CreationLimit, history: &[Activity], now: Instant) -> Check {
-    let window = Window::of(history, limit.restricted_activity, now, limit.time_interval_in_days);
+    let window = Window::of(
+        history,
+        limit.restricted_activity,
+        now,
+        limit.time_interval_in_days,
+    );
     let count = window.count();
     let passed = count < limit.activity_count;
-    let retry_at = if passed { None } else { window.leaves_below(limit.activity_count) };
+    let retry_at = if passed {
+        None
+    } else {
+        window.leaves_below(limit.activity_count)
+    };
     let mut reason = format!(
-        "{count} activities of code {} since {}; the limit is fewer than {}",
-        limit.restricted_activity,
-        when(window.start),
-        limit.activity_count
+        "{count} activities of code {} in the last {} days; fewer than {} allowed",
+        limit.restricted_activity, limit.time_interval_in_days, limit.activity_count
     );
-    if let Some(at) = retry_at {
-        reason.push_str(&format!("; a recording may begin from {}", when(at)));
+    if retry_at.is_some() {
+        reason.push_str("; a recording may begin again at `retry_at`");
     }
     Check {
         activity_code: Some(limit.restricted_activity),
@@ -133,15 +147,18 @@ pub(super) fn creation_limit(limit: &CreationLimit, history: &[Activity], now: I
 }
 
 /// Rule 10: fails when the window holds fewer than `MinimumActivityCount`.
-pub(super) fn posted_count(index: usize, item: &PostedCount, history: &[Activity], now: Instant) -> Check {
+pub(super) fn posted_count(
+    index: usize,
+    item: &PostedCount,
+    history: &[Activity],
+    now: Instant,
+) -> Check {
     let window = Window::of(history, item.activity, now, item.time_interval_in_days);
     let count = window.count();
     let passed = count >= item.minimum_activity_count;
     let reason = format!(
-        "{count} activities of code {} since {}; at least {} required",
-        item.activity,
-        when(window.start),
-        item.minimum_activity_count
+        "{count} activities of code {} in the last {} days; at least {} required",
+        item.activity, item.time_interval_in_days, item.minimum_activity_count
     );
     Check {
         index: Some(index),
@@ -166,13 +183,20 @@ fn coordinate(lead: &Lead, field: &str) -> Option<f64> {
 /// Rule 12: fails beyond the radius, or when either position is missing.
 pub(super) fn geofence(fence: &Geofence, lead: &Lead, user: Option<Position>) -> Check {
     let message = message_or(&fence.display_message, OUTSIDE_GEOFENCE);
-    let lead_at = match (coordinate(lead, &fence.latitude_field), coordinate(lead, &fence.longitude_field)) {
+    let lead_at = match (
+        coordinate(lead, &fence.latitude_field),
+        coordinate(lead, &fence.longitude_field),
+    ) {
         (Some(lat), Some(lon)) => Position::checked(lat, lon),
         _ => None,
     };
     let user_at = user.and_then(|p| Position::checked(p.lat, p.lon));
     let (passed, reason, distance) = match (user_at, lead_at) {
-        (None, _) => (false, "the user's position is unknown or invalid".to_owned(), None),
+        (None, _) => (
+            false,
+            "the user's position is unknown or invalid".to_owned(),
+            None,
+        ),
         (_, None) => (
             false,
             format!(
@@ -200,7 +224,12 @@ pub(super) fn geofence(fence: &Geofence, lead: &Lead, user: Option<Position>) ->
 
 /// Rule 11: met by an OTP verified at most 15 minutes before `now`; a lead
 /// with no phone number fails whatever was verified.
-pub(super) fn otp(phones: &[String], fields: &[String], verified_at: Option<Instant>, now: Instant) -> Check {
+pub(super) fn otp(
+    phones: &[String],
+    fields: &[String],
+    verified_at: Option<Instant>,
+    now: Instant,
+) -> Check {
     let valid_from = now - Duration::seconds(OTP_APPROVAL_VALIDITY_S);
     if phones.is_empty() {
         let reason = no_phone(fields);
@@ -210,16 +239,25 @@ pub(super) fn otp(phones: &[String], fields: &[String], verified_at: Option<Inst
         };
     }
     let (passed, reason) = match verified_at {
-        Some(at) if super::otp_serves(at, now) => (true, format!("an OTP was verified at {}", when(at))),
+        Some(at) if super::otp_serves(at, now) => (
+            true,
+            format!(
+                "an OTP was verified {} before",
+                span((now - at).num_seconds().max(0))
+            ),
+        ),
         Some(at) => (
             false,
             format!(
-                "the OTP verified at {} is too old: it must be verified at or after {}",
-                when(at),
-                when(valid_from)
+                "the OTP was verified {} before; it serves for {}",
+                span((now - at).num_seconds()),
+                span(OTP_APPROVAL_VALIDITY_S)
             ),
         ),
-        None => (false, "no OTP was verified for this lead and activity".to_owned()),
+        None => (
+            false,
+            "no OTP was verified for this lead and activity".to_owned(),
+        ),
     };
     Check {
         window_start: Some(valid_from),

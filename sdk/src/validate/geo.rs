@@ -7,6 +7,7 @@ pub const EARTH_RADIUS_M: f64 = 6_371_000.0;
 
 /// A position in decimal degrees.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct Position {
     /// Latitude, -90 to 90.
@@ -27,7 +28,8 @@ impl Position {
         let (phi1, phi2) = (self.lat.to_radians(), other.lat.to_radians());
         let dphi = (other.lat - self.lat).to_radians();
         let dlambda = (other.lon - self.lon).to_radians();
-        let a = (dphi / 2.0).sin().powi(2) + phi1.cos() * phi2.cos() * (dlambda / 2.0).sin().powi(2);
+        let a =
+            (dphi / 2.0).sin().powi(2) + phi1.cos() * phi2.cos() * (dlambda / 2.0).sin().powi(2);
         2.0 * EARTH_RADIUS_M * a.sqrt().clamp(0.0, 1.0).asin()
     }
 }

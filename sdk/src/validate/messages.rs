@@ -5,7 +5,8 @@ use crate::lead::EventCode;
 /// Shown when `RecordingEnabled` is false.
 pub const RECORDING_DISABLED: &str = "Activity audio recording is turned off for this account.";
 /// Shown when the creation limit is reached and the settings give no message.
-pub const CREATION_LIMIT_REACHED: &str = "The activity creation limit for this lead has been reached.";
+pub const CREATION_LIMIT_REACHED: &str =
+    "The activity creation limit for this lead has been reached.";
 /// Shown when too few activities were posted and the settings give no message.
 pub const TOO_FEW_POSTED: &str = "Activities this meeting requires have not been posted yet.";
 /// Shown when the user is not near the lead and the settings give no message.
@@ -20,5 +21,8 @@ pub fn unknown_activity(code: EventCode) -> String {
 
 /// Shown when the lead has none of the phone fields an OTP may be sent to.
 pub fn no_phone(fields: &[String]) -> String {
-    format!("The lead has no phone number in {} to send an OTP to.", fields.join(", "))
+    format!(
+        "The lead has no phone number in {} to send an OTP to.",
+        fields.join(", ")
+    )
 }

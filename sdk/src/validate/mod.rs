@@ -24,6 +24,7 @@ use crate::time::Instant;
 
 /// What a precheck is asked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(deny_unknown_fields)]
 pub struct PrecheckInput {
     /// The activity whose recording is about to begin (either code of its entry).
@@ -40,6 +41,7 @@ pub struct PrecheckInput {
 
 /// The entry a decision applies to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct EntryRef {
     /// Its index in `Data`.
     pub index: usize,
@@ -57,6 +59,7 @@ pub struct EntryRef {
 
 /// Whether a recording may begin, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct Decision {
     /// True when no validation failed.
     pub allowed: bool,
@@ -81,7 +84,11 @@ pub struct Decision {
 
 /// Finds the entry that has `code` as its Start or End activity.
 pub fn find_entry(settings: &Settings, code: EventCode) -> Option<(usize, &Entry)> {
-    settings.data.iter().enumerate().find(|(_, e)| e.has_code(code))
+    settings
+        .data
+        .iter()
+        .enumerate()
+        .find(|(_, e)| e.has_code(code))
 }
 
 /// The server's decision: every validation of the entry, evaluated at `now`.
@@ -94,7 +101,11 @@ pub fn precheck(
 ) -> Decision {
     let mut checks = Vec::new();
     if !settings.recording_enabled {
-        checks.push(Check::fail(Rule::RecordingEnabled, RECORDING_DISABLED.to_owned(), RECORDING_DISABLED.to_owned()));
+        checks.push(Check::fail(
+            Rule::RecordingEnabled,
+            RECORDING_DISABLED.to_owned(),
+            RECORDING_DISABLED.to_owned(),
+        ));
     }
     let found = find_entry(settings, input.activity_code);
     let mut otp_phones = None;
@@ -116,7 +127,12 @@ pub fn precheck(
             }
             if let Some(otp) = &v.otp {
                 let phones = offered_phones(lead, &otp.phone_number_fields_schema);
-                checks.push(check::otp(&phones, &otp.phone_number_fields_schema, input.otp_verified_at, now));
+                checks.push(check::otp(
+                    &phones,
+                    &otp.phone_number_fields_schema,
+                    input.otp_verified_at,
+                    now,
+                ));
                 otp_phones = Some(phones);
             }
         }
@@ -130,7 +146,9 @@ pub fn precheck(
             index,
             mode: settings.mode,
             activity_code: e.activity_code(),
-            start_code: e.meeting_start_event_code.filter(|_| settings.mode == Mode::Dual),
+            start_code: e
+                .meeting_start_event_code
+                .filter(|_| settings.mode == Mode::Dual),
             display_name: e.display_name.clone().filter(|n| !n.trim().is_empty()),
         }),
         message: settings.message.clone(),
@@ -166,4 +184,72 @@ pub fn offered_phones(lead: &Lead, fields: &[String]) -> Vec<String> {
 /// Whether an OTP verified at `verified_at` serves a recording that begins at `began` (rule 11).
 pub fn otp_serves(verified_at: Instant, began: Instant) -> bool {
     verified_at >= began - Duration::seconds(OTP_APPROVAL_VALIDITY_S)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::check_settings;
+    use chrono::{TimeZone, Utc};
+
+    fn at(d: u32, h: u32) -> Instant {
+        Utc.with_ymd_and_hms(2026, 11, d, h, 0, 0).unwrap()
+    }
+
+    fn activity(id: &str, code: EventCode, created_on: Instant) -> Activity {
+        Activity {
+            id: id.into(),
+            event_code: code,
+            created_on,
+            user: None,
+        }
+    }
+
+    #[test]
+    fn the_creation_limit_explains_itself_and_says_when_to_retry() {
+        let settings = check_settings(include_str!("../../../fixtures/settings/seed-dual.json"))
+            .settings
+            .unwrap();
+        // Entry 221: at most 5 of code 167 in 2 days. Six in the window: two must leave.
+        let mut history: Vec<Activity> = [(18, 11), (19, 1), (18, 12), (19, 2), (19, 3), (19, 4)]
+            .iter()
+            .enumerate()
+            .map(|(i, (d, h))| activity(&format!("A{i}"), 167, at(*d, *h)))
+            .collect();
+        // The entry also needs one activity of code 154 in the last day.
+        history.push(activity("P", 154, at(20, 9)));
+        let input = PrecheckInput {
+            activity_code: 221,
+            user: "U".into(),
+            user_location: None,
+            otp_verified_at: Some(at(20, 10)),
+        };
+        let lead = Lead {
+            id: "L".into(),
+            fields: [("Phone".to_owned(), serde_json::json!("+1"))].into(),
+        };
+        let decision = precheck(&settings, &lead, &history, &input, at(20, 10));
+        assert_eq!(decision.failures.len(), 1, "{:?}", decision.failures);
+        let check = &decision.failures[0];
+        assert_eq!(check.rule, Rule::ActivityCreationLimitValidation);
+        assert_eq!((check.count, check.limit), (Some(6), Some(5)));
+        assert_eq!(check.window_start, Some(at(18, 10)));
+        // The second oldest (18th 12:00) leaves the 2-day window just after 20th 12:00.
+        assert_eq!(
+            check.retry_at,
+            Some(at(20, 12) + chrono::Duration::seconds(1))
+        );
+        // At that moment the window holds 4: the limit passes.
+        let later = precheck(
+            &settings,
+            &lead,
+            &history,
+            &PrecheckInput {
+                otp_verified_at: Some(at(20, 12)),
+                ..input
+            },
+            check.retry_at.unwrap(),
+        );
+        assert!(later.allowed, "{:?}", later.failures);
+    }
 }

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 /// One difference between a vector's `expect` and the actual result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct Mismatch {
     /// Where in `expect` the difference is, e.g. `expect.failures[1].rule`.
     pub path: String,

@@ -9,7 +9,13 @@ use crate::plan::{plan_end, EndAnswer, EndInput};
 /// Runs an `end` vector: `actual` is the End answer (`ok` with the plan, or the refusal).
 pub(super) fn run(ctx: &Context) -> Result<Value, String> {
     let input: EndInput = ctx.input()?;
-    let result = plan_end(ctx.settings()?, &ctx.lead(), &ctx.vector.history, &input, ctx.now()?);
+    let result = plan_end(
+        ctx.settings()?,
+        &ctx.lead(),
+        &ctx.vector.history,
+        &input,
+        ctx.now()?,
+    );
     serde_json::to_value(EndAnswer::from(result)).map_err(|e| e.to_string())
 }
 

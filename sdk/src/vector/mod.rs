@@ -56,6 +56,7 @@ pub struct Vector {
 
 /// What running one vector gave.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct VectorOutcome {
     /// The vector's name (or a placeholder when it has none).
     pub name: String,

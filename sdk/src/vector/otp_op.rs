@@ -72,8 +72,11 @@ enum Action {
 pub(super) fn run(ctx: &Context) -> Result<Value, String> {
     let input: Input = ctx.input()?;
     let config = input.lapp_config.unwrap_or_default();
-    let phone = Phone::parse("input.phone", input.phone.as_deref().unwrap_or(DEFAULT_PHONE))
-        .map_err(|e| e.to_string())?;
+    let phone = Phone::parse(
+        "input.phone",
+        input.phone.as_deref().unwrap_or(DEFAULT_PHONE),
+    )
+    .map_err(|e| e.to_string())?;
     let subject = Subject::new("L-1", 221, "U-1").map_err(|e| e.to_string())?;
     let mut record = PhoneRecord::default();
     let mut sent: Vec<Code> = Vec::new();
@@ -171,7 +174,80 @@ fn pick_code(choice: Option<&str>, sent: &[Code]) -> Result<Code, String> {
             .map(|n| format!("{n:06}"))
             .find(|c| sent.iter().all(|s| s.as_str() != c))
             .map_or_else(fallback, |c| Code::parse(&c).map_err(|e| e.to_string())),
-        digits => Code::parse(digits)
-            .map_err(|e| format!("{e}; or give `latest`, `first` or `wrong`")),
+        digits => {
+            Code::parse(digits).map_err(|e| format!("{e}; or give `latest`, `first` or `wrong`"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use serde_json::Value;
+
+    use crate::vector::run;
+
+    /// The fixtures' `otp` vectors, each with its file name.
+    fn fixtures() -> Vec<(String, Value)> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/vectors/otp");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|entry| entry.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        files.sort();
+        files
+            .into_iter()
+            .map(|path| {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let value = serde_json::from_str(&text)
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                (path.display().to_string(), value)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn otp_fixture_vectors_pass() {
+        let vectors = fixtures();
+        assert!(vectors.len() >= 15, "only {} otp vectors", vectors.len());
+        let failures: Vec<String> = vectors
+            .iter()
+            .map(|(file, vector)| (file, run(vector, None)))
+            .filter(|(_, outcome)| !outcome.passed())
+            .map(|(file, outcome)| {
+                format!(
+                    "{file}: {:#?}\nactual: {}",
+                    outcome.mismatches,
+                    serde_json::to_string_pretty(&outcome.actual).unwrap_or_default()
+                )
+            })
+            .collect();
+        assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    }
+
+    #[test]
+    fn otp_runs_are_deterministic() {
+        for (file, vector) in fixtures() {
+            assert_eq!(
+                run(&vector, None).actual,
+                run(&vector, None).actual,
+                "{file}"
+            );
+        }
+    }
+
+    #[test]
+    fn otp_vector_faults_are_reported_with_their_step() {
+        let vector = serde_json::json!({
+            "name": "bad code choice", "op": "otp",
+            "input": { "steps": [ { "at": "2026-11-20T10:00:00Z", "action": "verify", "code": "12" } ] },
+            "expect": { "outcomes": ["unknown_challenge"] }
+        });
+        let outcome = run(&vector, None);
+        assert!(!outcome.passed());
+        let message = outcome.mismatches[0].actual.to_string();
+        assert!(message.contains("steps[0].code"), "{message}");
     }
 }

@@ -8,7 +8,13 @@ use crate::validate::{precheck, PrecheckInput};
 /// Runs a `precheck` vector: `actual` is the decision.
 pub(super) fn run(ctx: &Context) -> Result<Value, String> {
     let input: PrecheckInput = ctx.input()?;
-    let decision = precheck(ctx.settings()?, &ctx.lead(), &ctx.vector.history, &input, ctx.now()?);
+    let decision = precheck(
+        ctx.settings()?,
+        &ctx.lead(),
+        &ctx.vector.history,
+        &input,
+        ctx.now()?,
+    );
     serde_json::to_value(decision).map_err(|e| e.to_string())
 }
 
@@ -22,13 +28,27 @@ pub(super) fn compare(expect: &Value, actual: &Value, m: &mut Mismatches) {
 /// Compares `expect.failures` (when given) with the actual failures: the same
 /// rules in the same order, and the same message where one is given.
 pub(super) fn compare_failures(expect: &Value, actual: &Value, m: &mut Mismatches) {
-    let Some(expected) = expect.get("failures") else { return };
-    let actual_failures = actual.get("failures").and_then(Value::as_array).cloned().unwrap_or_default();
+    let Some(expected) = expect.get("failures") else {
+        return;
+    };
+    let actual_failures = actual
+        .get("failures")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let rules = |list: &[Value]| -> Value {
-        Value::Array(list.iter().map(|f| f.get("rule").cloned().unwrap_or(Value::Null)).collect())
+        Value::Array(
+            list.iter()
+                .map(|f| f.get("rule").cloned().unwrap_or(Value::Null))
+                .collect(),
+        )
     };
     let Some(expected) = expected.as_array() else {
-        m.push("expect.failures", expected.clone(), Value::String("must be a list".to_owned()));
+        m.push(
+            "expect.failures",
+            expected.clone(),
+            Value::String("must be a list".to_owned()),
+        );
         return;
     };
     let (want, got) = (rules(expected), rules(&actual_failures));
@@ -38,7 +58,11 @@ pub(super) fn compare_failures(expect: &Value, actual: &Value, m: &mut Mismatche
     }
     for (i, (e, a)) in expected.iter().zip(&actual_failures).enumerate() {
         if let Some(message) = e.get("message") {
-            m.equal(format!("expect.failures[{i}].message"), message, a.get("message"));
+            m.equal(
+                format!("expect.failures[{i}].message"),
+                message,
+                a.get("message"),
+            );
         }
     }
 }

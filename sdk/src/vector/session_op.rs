@@ -28,7 +28,12 @@ struct Input {
 /// Runs a `session` vector: feeds every event and reports each answer and the final state.
 pub(super) fn run(ctx: &Context) -> Result<Value, String> {
     let input: Input = ctx.input()?;
-    let mut session = Session::new(input.platform, ctx.lead().id, input.activity_code, input.task_id);
+    let mut session = Session::new(
+        input.platform,
+        ctx.lead().id,
+        input.activity_code,
+        input.task_id,
+    );
     let mut errors = Vec::new();
     let mut effects = Vec::new();
     for event in &input.events {
@@ -60,14 +65,28 @@ pub(super) fn compare(expect: &Value, actual: &Value, m: &mut Mismatches) {
     for key in ["errors", "state", "discarded", "task_open", "effects"] {
         m.optional_equal(expect, actual, key);
     }
-    let Some(want) = expect.get("pending") else { return };
-    let got = actual.get("pending").and_then(Value::as_array).cloned().unwrap_or_default();
+    let Some(want) = expect.get("pending") else {
+        return;
+    };
+    let got = actual
+        .get("pending")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let Some(want) = want.as_array() else {
-        m.push("expect.pending", want.clone(), Value::String("must be a list".to_owned()));
+        m.push(
+            "expect.pending",
+            want.clone(),
+            Value::String("must be a list".to_owned()),
+        );
         return;
     };
     if want.len() != got.len() {
-        m.push("expect.pending", Value::Array(want.clone()), Value::Array(got));
+        m.push(
+            "expect.pending",
+            Value::Array(want.clone()),
+            Value::Array(got),
+        );
         return;
     }
     for (i, (w, g)) in want.iter().zip(&got).enumerate() {

@@ -22,9 +22,15 @@ pub(super) fn compare(expect: &Value, actual: &Value, m: &mut Mismatches) {
         .cloned()
         .unwrap_or_default();
     for (key, severity) in [("errors", "error"), ("warnings", "warning")] {
-        let Some(listed) = expect.get(key) else { continue };
+        let Some(listed) = expect.get(key) else {
+            continue;
+        };
         let Some(listed) = listed.as_array() else {
-            m.push(format!("expect.{key}"), listed.clone(), Value::String("must be a list".to_owned()));
+            m.push(
+                format!("expect.{key}"),
+                listed.clone(),
+                Value::String("must be a list".to_owned()),
+            );
             continue;
         };
         let reported: Vec<&Value> = diagnostics
@@ -36,7 +42,11 @@ pub(super) fn compare(expect: &Value, actual: &Value, m: &mut Mismatches) {
             let path = item.get("path").unwrap_or(&Value::Null);
             if !reported.contains(&path) {
                 let actual_paths = Value::Array(reported.iter().map(|p| (*p).clone()).collect());
-                m.push(format!("expect.{key}[{i}].path"), path.clone(), actual_paths);
+                m.push(
+                    format!("expect.{key}[{i}].path"),
+                    path.clone(),
+                    actual_paths,
+                );
             }
         }
     }

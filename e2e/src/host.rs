@@ -1,0 +1,115 @@
+//! A running `recrules-host` serving the OTP Lapp alone, on a free port.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::build::{host_bin, otp_wasm};
+
+/// The OTP component's variables, with their defaults (as in the root
+/// `spin.toml`); a test overrides them through `SPIN_VARIABLE_<NAME>`.
+pub const OTP_VARIABLES: [(&str, &str); 14] = [
+    ("org_api_keys", ""),
+    ("remaining_retry_count", ""),
+    ("retry_time_interval", ""),
+    ("display_message", ""),
+    ("lapp_env", "Live"),
+    ("sms_gateway", "webhook"),
+    ("sms_template", ""),
+    ("sms_webhook_url", ""),
+    ("sms_webhook_token", ""),
+    ("twilio_base_url", ""),
+    ("twilio_account_sid", ""),
+    ("twilio_auth_token", ""),
+    ("twilio_from", ""),
+    ("sms_gateway_origin", "https://api.twilio.com"),
+];
+
+/// A served application; the host process is stopped when it is dropped.
+pub struct Host {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    dir: PathBuf,
+}
+
+impl Host {
+    /// Serves the OTP Lapp with `variables` set (name, value).
+    pub fn otp(variables: &[(&str, &str)]) -> Host {
+        let dir = scratch_dir();
+        let manifest = dir.join("spin.toml");
+        std::fs::write(&manifest, otp_manifest(&otp_wasm())).expect("write the manifest");
+        let mut command = Command::new(host_bin());
+        command
+            .arg("up")
+            .arg("--manifest")
+            .arg(&manifest)
+            .args(["--listen", "127.0.0.1:0"])
+            .arg("--state-dir")
+            .arg(dir.join("state"))
+            .arg("--cache-dir")
+            .arg(shared_cache_dir())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        for (name, _) in OTP_VARIABLES {
+            command.env_remove(format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()));
+        }
+        for (name, value) in variables {
+            command.env(format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()), value);
+        }
+        let mut child = command.spawn().expect("start recrules-host");
+        let stdout = child.stdout.take().expect("the host's stdout");
+        let mut first = String::new();
+        BufReader::new(stdout).read_line(&mut first).expect("read the host's first line");
+        let base = match first.trim().strip_prefix("Serving ") {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => {
+                let _ = child.kill();
+                panic!("the host did not start; its first line was {first:?}");
+            }
+        };
+        Host { child, base, dir }
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A manifest with only the OTP component, serving `wasm`.
+fn otp_manifest(wasm: &Path) -> String {
+    let mut text = String::from(
+        "spin_manifest_version = 2\n\n[application]\nname = \"recrules-e2e-otp\"\n\n[variables]\n",
+    );
+    for (name, default) in OTP_VARIABLES {
+        text.push_str(&format!("{name} = {{ default = {default:?} }}\n"));
+    }
+    text.push_str(&format!(
+        "\n[[trigger.http]]\nroute = \"/otp/...\"\ncomponent = \"otp\"\n\n[component.otp]\nsource = {:?}\nkey_value_stores = [\"default\"]\nallowed_outbound_hosts = [\"{{{{ sms_gateway_origin }}}}\"]\n\n[component.otp.variables]\n",
+        wasm.display().to_string()
+    ));
+    for (name, _) in OTP_VARIABLES {
+        text.push_str(&format!("{name} = \"{{{{ {name} }}}}\"\n"));
+    }
+    text
+}
+
+/// A fresh directory for one host.
+fn scratch_dir() -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("recrules-e2e-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create a scratch dir");
+    dir
+}
+
+/// The compiled-component cache all hosts of a run share.
+fn shared_cache_dir() -> PathBuf {
+    std::env::temp_dir().join("recrules-e2e-cache")
+}

@@ -1,0 +1,18 @@
+//! # recrules-e2e: the Lapps over HTTP
+//!
+//! Support for end-to-end tests: build the host and a Lapp ([`build`]), serve
+//! a one-component manifest on a free port ([`Host`]), talk HTTP to it
+//! ([`http`]), and stand in for an SMS gateway ([`GatewayStub`]).
+//!
+//! The host binary and the Lapp's `.wasm` are built with the `cargo` that runs
+//! the tests (`$CARGO`), which finds them whatever the target dir; set
+//! `RECRULES_HOST_BIN` or `RECRULES_OTP_WASM` to use prebuilt ones.
+
+pub mod build;
+pub mod gateway;
+pub mod host;
+pub mod http;
+
+pub use gateway::{GatewayStub, Received};
+pub use host::Host;
+pub use http::{Reply, Talk};

@@ -1,0 +1,182 @@
+//! `recrules-host up`: load the application, then serve it.
+
+use crate::engine::{self, EPOCH_TICK};
+use crate::error::HostError;
+use crate::kv_store::KvStore;
+use crate::manifest::App;
+use crate::outbound::{AllowedHost, OutboundPolicy};
+use crate::routes::Router;
+use crate::server::{Served, Server};
+use crate::state::Grants;
+use crate::variables::AppValues;
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Options of `up`.
+#[derive(clap::Args)]
+pub struct UpArgs {
+    /// The manifest.
+    #[arg(long, short = 'f', default_value = "spin.toml")]
+    manifest: PathBuf,
+    /// Address to listen on; port 0 picks a free port (printed on startup).
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    listen: String,
+    /// Run the components' build commands first.
+    #[arg(long)]
+    build: bool,
+    /// Directory for the key-value database and the compiled-component cache
+    /// [default: `.spin` beside the manifest].
+    #[arg(long)]
+    state_dir: Option<PathBuf>,
+    /// Directory for compiled components [default: `<state-dir>/cache`].
+    #[arg(long)]
+    cache_dir: Option<PathBuf>,
+    /// Per-request deadline in seconds.
+    #[arg(long, default_value_t = 30)]
+    timeout_secs: u64,
+}
+
+/// Loads the application and serves it until the process is stopped.
+pub fn run(args: UpArgs) -> Result<(), HostError> {
+    let app = App::load(&args.manifest)?;
+    if args.build {
+        crate::build::build_all(&app)?;
+    }
+    let state_dir = args.state_dir.unwrap_or_else(|| app.dir.join(".spin"));
+    let cache_dir = args.cache_dir.unwrap_or_else(|| state_dir.join("cache"));
+    create_dir(&state_dir)?;
+    let kv = KvStore::open(&state_dir.join("sqlite_key_value.db"))?;
+    let values = AppValues::resolve(&app, |k| std::env::var(k).ok())?;
+    eprintln!(
+        "recrules-host: application `{}` from {}",
+        app.name,
+        app.manifest_path.display()
+    );
+    for (name, var) in &app.variables {
+        let env = crate::variables::env_name(name);
+        let source = if std::env::var_os(&env).is_some() {
+            env
+        } else {
+            "default".to_owned()
+        };
+        let shown = if var.secret {
+            "<secret>"
+        } else {
+            values.get(name).unwrap_or("")
+        };
+        eprintln!("recrules-host: variable `{name}` = {shown:?} ({source})");
+    }
+    let engine = engine::engine()?;
+    let linker = engine::linker(&engine)?;
+    let mut components = HashMap::new();
+    for component in &app.components {
+        let (pre, report) = engine::prepare(
+            &engine,
+            &linker,
+            &component.id,
+            &component.source,
+            Some(&cache_dir),
+        )?;
+        eprintln!(
+            "recrules-host: component `{}` {} in {:.2?}",
+            component.id,
+            if report.cached {
+                "loaded from cache"
+            } else {
+                "compiled"
+            },
+            report.took
+        );
+        let id: Arc<str> = component.id.as_str().into();
+        let allowed = component
+            .allowed_outbound_hosts
+            .iter()
+            .map(|entry| {
+                values
+                    .render(entry)
+                    .and_then(|e| AllowedHost::parse(&e))
+                    .map_err(|what| HostError::ManifestInvalid {
+                        path: app.manifest_path.clone(),
+                        what: format!(
+                            "[component.{}] allowed_outbound_hosts: {what}",
+                            component.id
+                        ),
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let grants = Grants {
+            component: id.clone(),
+            kv: kv.clone(),
+            kv_labels: component.key_value_stores.clone().into(),
+            variables: Arc::new(values.component_values(&app, component)?),
+            outbound: OutboundPolicy::new(id, allowed),
+            environment: component
+                .environment
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        };
+        components.insert(component.id.clone(), Served { pre, grants });
+    }
+    let server = Arc::new(Server {
+        router: Router::new(app.routes.clone()),
+        components,
+        timeout: Duration::from_secs(args.timeout_secs),
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| HostError::Engine(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(serve(server, engine, &args.listen))
+}
+
+/// Binds, prints the URL and routes, and serves until Ctrl-C.
+async fn serve(
+    server: Arc<Server>,
+    engine: wasmtime::Engine,
+    listen: &str,
+) -> Result<(), HostError> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|source| HostError::Listen {
+            addr: listen.to_owned(),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| HostError::Listen {
+        addr: listen.to_owned(),
+        source,
+    })?;
+    let mut report = format!("Serving http://{addr}\nAvailable Routes:\n");
+    for route in server.router.routes() {
+        report.push_str(&format!("  {} -> {}\n", route.pattern, route.component));
+    }
+    let mut out = std::io::stdout().lock();
+    // A closed stdout must not stop the server; the URL is then simply not shown.
+    let _ = out.write_all(report.as_bytes()).and_then(|()| out.flush());
+    drop(out);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(EPOCH_TICK);
+        loop {
+            tick.tick().await;
+            engine.increment_epoch();
+        }
+    });
+    tokio::select! {
+        () = server.run(listener) => Ok(()),
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("recrules-host: stopping");
+            Ok(())
+        }
+    }
+}
+
+/// Creates `dir` and its parents.
+fn create_dir(dir: &Path) -> Result<(), HostError> {
+    std::fs::create_dir_all(dir).map_err(|source| HostError::StateWrite {
+        path: dir.to_owned(),
+        source,
+    })
+}

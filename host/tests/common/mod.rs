@@ -1,0 +1,277 @@
+//! Shared test helpers: build the probe component once, start the real host
+//! binary on port 0 in a temporary directory, and talk to it over HTTP.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// The host binary under test.
+pub const HOST_BIN: &str = env!("CARGO_BIN_EXE_recrules-host");
+
+/// The cargo target directory the host binary was built into.
+fn target_dir() -> PathBuf {
+    // <target>/<profile>/recrules-host
+    Path::new(HOST_BIN)
+        .ancestors()
+        .nth(2)
+        .expect("the host binary lives in <target>/<profile>/")
+        .to_path_buf()
+}
+
+/// Where the probe builds (a target dir of its own, so the nested cargo never
+/// waits on the lock of the `cargo test` that runs us).
+fn probe_target_dir() -> PathBuf {
+    target_dir().join("probe")
+}
+
+/// The compiled-component cache shared by all tests, so the probe compiles once.
+pub fn shared_cache_dir() -> PathBuf {
+    probe_target_dir().join("host-cache")
+}
+
+/// Builds the probe component (once per test binary) and returns its path.
+pub fn probe_wasm() -> &'static Path {
+    static WASM: OnceLock<PathBuf> = OnceLock::new();
+    WASM.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("host/ sits in the workspace root");
+        let status = Command::new(cargo)
+            .current_dir(workspace)
+            .args([
+                "build",
+                "--target",
+                "wasm32-wasip2",
+                "--profile",
+                "wasm-release",
+                "-p",
+                "recrules-host-probe",
+                "--target-dir",
+            ])
+            .arg(probe_target_dir())
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building the probe failed: {status}");
+        let wasm = probe_target_dir().join("wasm32-wasip2/wasm-release/recrules_host_probe.wasm");
+        assert!(wasm.is_file(), "probe not found at {}", wasm.display());
+        wasm
+    })
+}
+
+/// A manifest serving the probe at `/probe/...` (and an exact route `/probe-exact`),
+/// with `extra` appended to its `[component.probe]` table.
+pub fn probe_manifest(extra: &str) -> String {
+    format!(
+        r#"spin_manifest_version = 2
+
+[application]
+name = "host-test"
+
+[variables]
+greeting = {{ default = "hello" }}
+token = {{ default = "t0", secret = true }}
+
+[[trigger.http]]
+route = "/probe/..."
+component = "probe"
+
+[[trigger.http]]
+route = "/probe/echo/exact"
+component = "probe"
+
+[component.probe]
+source = "{}"
+key_value_stores = ["default"]
+{extra}
+"#,
+        probe_wasm().display()
+    )
+}
+
+/// A temporary application directory holding `spin.toml` (its `.spin/` is created by the host).
+pub struct AppDir {
+    dir: tempfile::TempDir,
+}
+
+impl AppDir {
+    /// A directory with `manifest` as its `spin.toml`.
+    pub fn new(manifest: &str) -> AppDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("spin.toml"), manifest).expect("write manifest");
+        AppDir { dir }
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Starts the host on this app with extra environment variables.
+    pub fn start_with_env(&self, env: &[(&str, &str)]) -> Host {
+        self.start_with(env, &[])
+    }
+
+    /// Starts the host on this app with extra environment variables and `up` options.
+    pub fn start_with(&self, env: &[(&str, &str)], args: &[&str]) -> Host {
+        let mut cmd = self.command(env);
+        cmd.args(args);
+        cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
+        let mut child = cmd.spawn().expect("start host");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            let first = lines.next().and_then(Result::ok);
+            let _ = tx.send(first);
+            // Keep draining so the host never blocks on a full pipe.
+            for _ in lines {}
+        });
+        let first = rx
+            .recv_timeout(Duration::from_secs(120))
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let url = first
+            .strip_prefix("Serving ")
+            .unwrap_or_else(|| {
+                let _ = child.kill();
+                panic!("host did not print `Serving <url>` first; got {first:?}")
+            })
+            .trim()
+            .to_string();
+        Host { child, url }
+    }
+
+    /// Starts the host on this app.
+    pub fn start(&self) -> Host {
+        self.start_with_env(&[])
+    }
+
+    /// Runs the host to completion, expecting it to fail; returns its stderr.
+    pub fn expect_start_failure(&self, env: &[(&str, &str)]) -> String {
+        let out = self
+            .command(env)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run host");
+        assert!(
+            !out.status.success(),
+            "host should refuse to start; stdout: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    /// Runs `recrules-host build` on this app.
+    pub fn build(&self) -> std::process::Output {
+        Command::new(HOST_BIN)
+            .arg("build")
+            .arg("--manifest")
+            .arg(self.path().join("spin.toml"))
+            .stdin(Stdio::null())
+            .output()
+            .expect("run host build")
+    }
+
+    fn command(&self, env: &[(&str, &str)]) -> Command {
+        let mut cmd = Command::new(HOST_BIN);
+        cmd.arg("up")
+            .arg("--manifest")
+            .arg(self.path().join("spin.toml"))
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--timeout-secs",
+                "2",
+                "--cache-dir",
+            ])
+            .arg(shared_cache_dir())
+            .env_remove("SPIN_VARIABLE_GREETING")
+            .env_remove("SPIN_VARIABLE_TOKEN");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+}
+
+/// A running host; killed (SIGKILL) when dropped.
+pub struct Host {
+    child: Child,
+    /// `http://127.0.0.1:<port>`.
+    pub url: String,
+}
+
+impl Host {
+    /// Kills the host with SIGKILL (like `kill -9`) and waits for it.
+    pub fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Sends a request; returns status and body text.
+    pub fn call(&self, method: &str, path: &str, body: &[u8]) -> (u16, String) {
+        let url = format!("{}{path}", self.url);
+        let agent = agent();
+        let result = match method {
+            "GET" => agent.get(&url).call(),
+            "DELETE" => agent.delete(&url).call(),
+            "PUT" => agent.put(&url).send(body),
+            "POST" => agent.post(&url).send(body),
+            other => panic!("unsupported method {other}"),
+        };
+        let mut resp = result.unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+        let status = resp.status().as_u16();
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        (status, text)
+    }
+
+    /// GET `path`.
+    pub fn get(&self, path: &str) -> (u16, String) {
+        self.call("GET", path, b"")
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into()
+}
+
+/// A one-shot HTTP server on loopback that answers `hello` to `count`
+/// requests, then stops. Returns its port.
+pub fn loopback_server(count: usize) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(count) {
+            let Ok(mut stream) = stream else { continue };
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            let mut seen = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => seen.extend_from_slice(&buf[..n]),
+                }
+            }
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\nconnection: close\r\n\r\nhello",
+            );
+        }
+    });
+    port
+}

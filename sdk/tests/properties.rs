@@ -1,0 +1,221 @@
+//! Property tests: no input makes the rules panic, windows are monotone, and
+//! durations are formatted exactly.
+
+use chrono::{Duration, TimeZone, Utc};
+use proptest::prelude::*;
+use recrules_sdk::lead::{Activity, Lead};
+use recrules_sdk::plan::{minutes_two_places, plan_end, EndInput};
+use recrules_sdk::session::{Event, Platform, Session};
+use recrules_sdk::settings::check_settings;
+use recrules_sdk::time::Instant;
+use recrules_sdk::validate::{precheck, PrecheckInput, Window};
+use recrules_sdk::vector;
+use serde_json::{json, Value};
+
+const SEED_DUAL: &str = include_str!("../../fixtures/settings/seed-dual.json");
+const SEED_SINGLE: &str = include_str!("../../fixtures/settings/seed-single.json");
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(|f| json!(f)),
+        prop_oneof![
+            Just("SingleActivity".to_owned()),
+            Just("Dual Activity".to_owned()),
+            Just("mx_Custom_1".to_owned()),
+            Just("2026-11-20T10:00:00Z".to_owned()),
+            ".{0,12}",
+        ]
+        .prop_map(Value::String),
+    ];
+    let keys = prop_oneof![
+        Just("RecordingEnabled"),
+        Just("Mode"),
+        Just("Data"),
+        Just("Message"),
+        Just("MeetingStartEventCode"),
+        Just("MeetingEndEventCode"),
+        Just("Validations"),
+        Just("RecordingStartTimeField"),
+        Just("RecordingEndTimeField"),
+        Just("RecordingDurationField"),
+        Just("OTPValidation"),
+        Just("PhoneNumberFieldsSchema"),
+        Just("ActivityCreationLimitValidation"),
+        Just("ActivityPostedCountValidations"),
+        Just("GeofenceValidation"),
+        Just("TimeIntervalInDays"),
+        Just("ActivityCount"),
+        Just("RestrictedActivity"),
+        Just("op"),
+        Just("input"),
+        Just("expect"),
+        Just("name"),
+        Just("now"),
+        Just("history"),
+        Just("settings"),
+        Just("events"),
+        Just("steps"),
+        Just("x"),
+    ];
+    leaf.prop_recursive(4, 48, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::btree_map(keys.clone(), inner, 0..6).prop_map(|m| {
+                Value::Object(m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+            }),
+        ]
+    })
+}
+
+fn instant() -> impl Strategy<Value = Instant> {
+    (0i64..4_000_000_000).prop_map(|s| Utc.timestamp_opt(s, 0).unwrap())
+}
+
+fn activity() -> impl Strategy<Value = Activity> {
+    (
+        prop_oneof![Just(209u32), Just(210), Just(167), Just(154), 1u32..300],
+        instant(),
+        prop::option::of("U-[12]"),
+    )
+        .prop_map(|(code, at, user)| Activity {
+            id: format!("A-{code}-{}", at.timestamp()),
+            event_code: code,
+            created_on: at,
+            user,
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn the_checker_never_panics_on_text(text in ".{0,200}") {
+        let report = check_settings(&text);
+        prop_assert!(!report.valid || report.settings.is_some());
+    }
+
+    #[test]
+    fn the_checker_never_panics_on_json(value in json_value()) {
+        let report = check_settings(&value.to_string());
+        prop_assert_eq!(report.valid, report.settings.is_some());
+        for d in &report.diagnostics {
+            prop_assert!(!d.message.is_empty());
+        }
+    }
+
+    #[test]
+    fn the_checker_never_panics_on_a_mutated_seed(cut in 0usize..2000, insert in ".{0,3}") {
+        let mut text = SEED_DUAL.to_owned();
+        let at = text.char_indices().map(|(i, _)| i).nth(cut % SEED_DUAL.len()).unwrap_or(0);
+        text.insert_str(at, &insert);
+        let _ = check_settings(&text);
+    }
+
+    #[test]
+    fn a_vector_of_any_shape_never_panics(vector in json_value(), settings in prop::option::of(json_value())) {
+        let text = settings.map(|s| s.to_string());
+        let outcome = vector::run(&vector, text.as_deref());
+        prop_assert!(outcome.passed() || !outcome.mismatches.is_empty());
+    }
+
+    #[test]
+    fn the_decisions_never_panic(
+        history in prop::collection::vec(activity(), 0..30),
+        code in prop_oneof![Just(209u32), Just(210), Just(221), Just(222), Just(158), Just(205), 0u32..400],
+        now in instant(),
+        otp in prop::option::of(instant()),
+        fields in prop::collection::btree_map("Phone|Mobile|mx_Lat|mx_Lon", json_value(), 0..4),
+        lat in -100.0f64..100.0,
+        lon in -200.0f64..200.0,
+        recordings in prop::collection::vec((instant(), -5.0f64..5000.0, 0u64..20_000_000, any::<bool>()), 0..23),
+    ) {
+        let lead = Lead { id: "L".into(), fields };
+        for seed in [SEED_DUAL, SEED_SINGLE] {
+            let settings = check_settings(seed).settings.unwrap();
+            let input = PrecheckInput { activity_code: code, user: "U-1".into(), user_location: Some(recrules_sdk::validate::Position { lat, lon }), otp_verified_at: otp };
+            let decision = precheck(&settings, &lead, &history, &input, now);
+            prop_assert_eq!(decision.allowed, decision.failures.is_empty());
+            let end = EndInput {
+                activity_code: code,
+                user: "U-1".into(),
+                otp_verified_at: otp,
+                user_location: None,
+                recordings: recordings.iter().enumerate().map(|(i, (at, d, size, good))| recrules_sdk::plan::RecordingMeta {
+                    id: format!("R{i}"),
+                    started_at: *at,
+                    ended_at: *at + Duration::seconds(*d as i64),
+                    duration_s: *d,
+                    size_bytes: *size,
+                    sha256: if *good { "a".repeat(64) } else { "xyz".into() },
+                }).collect(),
+            };
+            let _ = plan_end(&settings, &lead, &history, &end, now);
+        }
+    }
+
+    #[test]
+    fn a_session_never_panics(events in prop::collection::vec((0u8..16, 0i64..100_000, "[a-z0-9]{0,3}"), 0..40), ios in any::<bool>()) {
+        let platform = if ios { Platform::Ios } else { Platform::Android };
+        let mut session = Session::new(platform, "L".into(), 210, Some("T".into()));
+        let base = Utc.timestamp_opt(1_800_000_000, 0).unwrap();
+        for (kind, offset, id) in events {
+            let at = base + Duration::seconds(offset);
+            let event = match kind {
+                0 => Event::Start { at, id },
+                1 => Event::Pause { at },
+                2 => Event::Resume { at },
+                3 => Event::Stop { at, size_bytes: None },
+                4 => Event::PhoneCall { at },
+                5 => Event::AppBackgrounded { at },
+                6 => Event::AppForegrounded { at },
+                7 => Event::AppKilled { at },
+                8 => Event::DeviceOff { at },
+                9 => Event::Logout { at },
+                10 => Event::Offline { at },
+                11 => Event::Online { at },
+                12 => Event::FormSubmitted { at },
+                13 => Event::Posted { at },
+                14 => Event::PostFailed { at },
+                _ => Event::TaskMarkedIncomplete { at },
+            };
+            let before = session.clone();
+            if session.apply(&event).is_err() {
+                prop_assert_eq!(&session, &before);
+            }
+            prop_assert!(session.files.len() <= recrules_sdk::limits::MAX_RECORDINGS);
+        }
+    }
+
+    #[test]
+    fn adding_an_activity_never_lowers_a_window_count(
+        history in prop::collection::vec(activity(), 0..40),
+        extra in activity(),
+        now in instant(),
+        days in 1u32..400,
+        code in prop_oneof![Just(209u32), Just(167), 1u32..300],
+    ) {
+        let before = Window::of(&history, code, now, days).count();
+        let mut more = history.clone();
+        more.push(extra);
+        let after = Window::of(&more, code, now, days).count();
+        prop_assert!(after >= before);
+        prop_assert!(after <= before + 1);
+    }
+
+    #[test]
+    fn duration_formatting_is_exact(millis in 0u64..10_000_000_000_000) {
+        let text = minutes_two_places(millis);
+        let (whole, frac) = text.split_once('.').unwrap();
+        prop_assert_eq!(frac.len(), 2);
+        let hundredths: u128 = whole.parse::<u128>().unwrap() * 100 + frac.parse::<u128>().unwrap();
+        // h hundredths of a minute = 600 h ms; half up: 600h - 300 <= millis < 600h + 300.
+        let m = u128::from(millis);
+        prop_assert!(600 * hundredths <= m + 300, "{} for {} ms", text, millis);
+        prop_assert!(m + 300 < 600 * hundredths + 600, "{} for {} ms", text, millis);
+    }
+}
