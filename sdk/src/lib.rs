@@ -9,6 +9,7 @@
 //! - [`plan`]: the Start and End activities and their recording fields;
 //! - [`session`]: the recording session on the phone and its pending recordings;
 //! - [`otp`]: the OTP challenge (send, resend, verify) with its counters;
+//! - [`hook`]: the protocol of tenant validation Lapps;
 //! - [`vector`]: the conformance vectors that every face of the rules runs.
 //!
 //! The crate is pure: it reads no clock, draws no random number and does no
@@ -16,6 +17,7 @@
 //! and every input and output is a serde type with a stable JSON form, so the
 //! HTTP Lapps and the wasm package for phones reuse them unchanged.
 
+pub mod hook;
 pub mod lead;
 pub mod limits;
 pub mod otp;

@@ -28,6 +28,8 @@ pub enum Rule {
     /// `OTPValidation` (rule 11).
     #[serde(rename = "OTPValidation")]
     OtpValidation,
+    /// An item of `LappValidations`: a tenant's validation Lapp, called by the server.
+    LappValidations,
 }
 
 /// One validation's verdict, with what it found.
@@ -84,6 +86,11 @@ impl Check {
             distance_m: None,
             radius_m: None,
         }
+    }
+
+    /// A check with no figures.
+    pub fn verdict(rule: Rule, passed: bool, message: String, reason: String) -> Self {
+        Check::new(rule, passed, message, reason)
     }
 
     /// A failed check with no figures.
