@@ -10,9 +10,10 @@ pub fn host_bin() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
         from_env("RECRULES_HOST_BIN").unwrap_or_else(|| {
-            artifact(&["build", "-p", "recrules-host", "--bin", "recrules-host"], |f| {
-                f.ends_with("recrules-host")
-            })
+            artifact(
+                &["build", "-p", "recrules-host", "--bin", "recrules-host"],
+                |f| f.ends_with("recrules-host"),
+            )
         })
     })
     .clone()
@@ -61,10 +62,13 @@ fn artifact(args: &[&str], wanted: impl Fn(&str) -> bool) -> PathBuf {
         let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
             continue;
         };
-        let files = message["executable"]
-            .as_str()
-            .into_iter()
-            .chain(message["filenames"].as_array().into_iter().flatten().filter_map(|f| f.as_str()));
+        let files = message["executable"].as_str().into_iter().chain(
+            message["filenames"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|f| f.as_str()),
+        );
         for file in files {
             if wanted(file) {
                 found = Some(PathBuf::from(file));

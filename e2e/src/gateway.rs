@@ -22,7 +22,10 @@ pub struct Received {
 impl Received {
     /// A header's value.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -85,11 +88,18 @@ fn serve(stream: TcpStream, status: u16, log: &Mutex<Vec<Received>>) -> Option<(
             headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
         }
     }
-    let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
     let body = if header("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
         read_chunked(&mut reader)?
     } else {
-        let length = header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let length = header("content-length")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
         let mut body = vec![0; length];
         reader.read_exact(&mut body).ok()?;
         body

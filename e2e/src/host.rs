@@ -7,6 +7,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::build::{host_bin, otp_wasm};
 
+/// The variables kept secret (never printed by the host).
+const SECRETS: [&str; 3] = ["org_api_keys", "sms_webhook_token", "twilio_auth_token"];
+
 /// The OTP component's variables, with their defaults (as in the root
 /// `spin.toml`); a test overrides them through `SPIN_VARIABLE_<NAME>`.
 pub const OTP_VARIABLES: [(&str, &str); 14] = [
@@ -56,12 +59,17 @@ impl Host {
             command.env_remove(format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()));
         }
         for (name, value) in variables {
-            command.env(format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()), value);
+            command.env(
+                format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()),
+                value,
+            );
         }
         let mut child = command.spawn().expect("start recrules-host");
         let stdout = child.stdout.take().expect("the host's stdout");
         let mut first = String::new();
-        BufReader::new(stdout).read_line(&mut first).expect("read the host's first line");
+        BufReader::new(stdout)
+            .read_line(&mut first)
+            .expect("read the host's first line");
         let base = match first.trim().strip_prefix("Serving ") {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None => {
@@ -87,7 +95,12 @@ fn otp_manifest(wasm: &Path) -> String {
         "spin_manifest_version = 2\n\n[application]\nname = \"recrules-e2e-otp\"\n\n[variables]\n",
     );
     for (name, default) in OTP_VARIABLES {
-        text.push_str(&format!("{name} = {{ default = {default:?} }}\n"));
+        let secret = if SECRETS.contains(&name) {
+            ", secret = true"
+        } else {
+            ""
+        };
+        text.push_str(&format!("{name} = {{ default = {default:?}{secret} }}\n"));
     }
     text.push_str(&format!(
         "\n[[trigger.http]]\nroute = \"/otp/...\"\ncomponent = \"otp\"\n\n[component.otp]\nsource = {:?}\nkey_value_stores = [\"default\"]\nallowed_outbound_hosts = [\"{{{{ sms_gateway_origin }}}}\"]\n\n[component.otp.variables]\n",

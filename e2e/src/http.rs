@@ -45,7 +45,10 @@ impl Talk {
     pub fn new(base: &str, headers: &[(&str, &str)]) -> Talk {
         Talk {
             base: base.to_owned(),
-            headers: headers.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
         }
     }
 
@@ -63,7 +66,9 @@ impl Talk {
     pub fn request(&self, method: &str, path: &str, body: &[u8]) -> Reply {
         let authority = self.base.trim_start_matches("http://");
         let mut stream = TcpStream::connect(authority).expect("connect to the host");
-        stream.set_read_timeout(Some(READ_TIMEOUT)).expect("set a timeout");
+        stream
+            .set_read_timeout(Some(READ_TIMEOUT))
+            .expect("set a timeout");
         let mut head = format!(
             "{method} {path} HTTP/1.1\r\nhost: {authority}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: {}\r\n",
             body.len()
@@ -92,7 +97,11 @@ fn parse_reply(raw: &[u8]) -> Reply {
     let chunked = head
         .lines()
         .any(|l| l.to_ascii_lowercase().starts_with("transfer-encoding:") && l.contains("chunked"));
-    let body = if chunked { dechunk(body) } else { body.to_owned() };
+    let body = if chunked {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
     Reply { status, body }
 }
 

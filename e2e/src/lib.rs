@@ -8,10 +8,13 @@
 //! the tests (`$CARGO`), which finds them whatever the target dir; set
 //! `RECRULES_HOST_BIN` or `RECRULES_OTP_WASM` to use prebuilt ones.
 
+pub mod app;
 pub mod build;
 pub mod gateway;
 pub mod host;
 pub mod http;
+pub mod raw;
+pub mod tenant_stub;
 
 pub use gateway::{GatewayStub, Received};
 pub use host::Host;

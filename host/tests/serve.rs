@@ -197,6 +197,8 @@ fn outbound_allowed_and_denied() {
         assert_eq!(status, 502, "{denied}: {body}");
         assert!(body.contains("HttpRequestDenied"), "{denied}: {body}");
     }
+    let log = std::fs::read_to_string(app.log_path()).expect("host log");
+    assert!(log.contains("may not send to http://localhost:"), "{log}");
 }
 
 #[test]

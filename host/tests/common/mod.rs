@@ -55,7 +55,10 @@ pub fn probe_wasm() -> &'static Path {
             .arg(probe_target_dir())
             .status()
             .expect("cargo runs");
-        assert!(status.success(), "building the probe failed: {status}");
+        assert!(
+            status.success(),
+            "building the probe failed ({status}); is the target installed? `rustup target add wasm32-wasip2`"
+        );
         let wasm = probe_target_dir().join("wasm32-wasip2/wasm-release/recrules_host_probe.wasm");
         assert!(wasm.is_file(), "probe not found at {}", wasm.display());
         wasm
@@ -119,7 +122,12 @@ impl AppDir {
     pub fn start_with(&self, env: &[(&str, &str)], args: &[&str]) -> Host {
         let mut cmd = self.command(env);
         cmd.args(args);
-        cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.log_path())
+            .expect("open host log");
+        cmd.stdout(Stdio::piped()).stderr(log);
         let mut child = cmd.spawn().expect("start host");
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = std::sync::mpsc::channel();
@@ -139,7 +147,8 @@ impl AppDir {
             .strip_prefix("Serving ")
             .unwrap_or_else(|| {
                 let _ = child.kill();
-                panic!("host did not print `Serving <url>` first; got {first:?}")
+                let log = std::fs::read_to_string(self.log_path()).unwrap_or_default();
+                panic!("host did not print `Serving <url>` first; got {first:?}; its stderr:\n{log}")
             })
             .trim()
             .to_string();
@@ -164,6 +173,11 @@ impl AppDir {
             String::from_utf8_lossy(&out.stdout)
         );
         String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    /// The file collecting the host's stderr.
+    pub fn log_path(&self) -> PathBuf {
+        self.path().join("host.log")
     }
 
     /// Runs `recrules-host build` on this app.

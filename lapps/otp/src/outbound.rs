@@ -34,7 +34,10 @@ pub fn post(url: &str, headers: &[(&str, String)], body: &[u8]) -> Result<u16, S
         .map(|(name, value)| ((*name).to_owned(), value.clone().into_bytes()))
         .collect();
     // A known length, so the body is not sent chunked.
-    entries.push(("content-length".to_owned(), body.len().to_string().into_bytes()));
+    entries.push((
+        "content-length".to_owned(),
+        body.len().to_string().into_bytes(),
+    ));
     let fields = Fields::from_list(&entries).map_err(|e| format!("bad header: {e:?}"))?;
     let request = OutgoingRequest::new(fields);
     let set = [

@@ -1,0 +1,206 @@
+//! A running `recrules-host` serving the OTP and meetings Lapps together
+//! (they share the "default" store), on a free port, as the root
+//! `spin.toml` wires them.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+use crate::build::{host_bin, otp_wasm};
+use crate::host::OTP_VARIABLES;
+
+/// The meetings component's own variables, with their defaults (as in the
+/// root `spin.toml`); it also reads the OTP Lapp's `org_api_keys`.
+pub const MEETINGS_VARIABLES: [(&str, &str); 11] = [
+    ("org_admin_keys", ""),
+    ("activity_store", "kv"),
+    ("tenant_lapp_base_url", ""),
+    ("tenant_lapp_timeout_ms", "3000"),
+    ("tenant_lapp_origin", "http://127.0.0.1:3000"),
+    ("crm_base_url", ""),
+    ("crm_access_key", ""),
+    ("crm_secret_key", ""),
+    ("crm_timeout_ms", "10000"),
+    ("crm_max_retries", "3"),
+    ("crm_origin", "https://api.leadsquared.com"),
+];
+
+/// The routes of the meetings component.
+const MEETINGS_ROUTES: [&str; 5] = [
+    "/settings",
+    "/validate",
+    "/meetings/...",
+    "/recordings/...",
+    "/leads/...",
+];
+
+/// The variables the meetings component reads.
+const MEETINGS_READS: [&str; 10] = [
+    "org_api_keys",
+    "org_admin_keys",
+    "activity_store",
+    "tenant_lapp_base_url",
+    "tenant_lapp_timeout_ms",
+    "crm_base_url",
+    "crm_access_key",
+    "crm_secret_key",
+    "crm_timeout_ms",
+    "crm_max_retries",
+];
+
+/// A served application; the host process is stopped when it is dropped.
+pub struct App {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The host's state directory (its key-value database is `sqlite_key_value.db`).
+    pub state_dir: PathBuf,
+    dir: PathBuf,
+}
+
+impl App {
+    /// Serves the OTP and meetings Lapps with `variables` set (name, value)
+    /// on `port` (see [`free_port`]).
+    pub fn start(port: u16, variables: &[(&str, &str)]) -> App {
+        let dir = scratch_dir();
+        let manifest = dir.join("spin.toml");
+        std::fs::write(&manifest, manifest_text(&otp_wasm(), &meetings_wasm()))
+            .expect("write the manifest");
+        let state_dir = dir.join("state");
+        let mut command = Command::new(host_bin());
+        command
+            .arg("up")
+            .arg("--manifest")
+            .arg(&manifest)
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .arg("--state-dir")
+            .arg(&state_dir)
+            .arg("--cache-dir")
+            .arg(std::env::temp_dir().join("recrules-e2e-cache"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        for (name, _) in OTP_VARIABLES.iter().chain(&MEETINGS_VARIABLES) {
+            command.env_remove(format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()));
+        }
+        for (name, value) in variables {
+            command.env(
+                format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()),
+                value,
+            );
+        }
+        let mut child = command.spawn().expect("start recrules-host");
+        let stdout = child.stdout.take().expect("the host's stdout");
+        let mut first = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut first)
+            .expect("read the host's first line");
+        let base = match first.trim().strip_prefix("Serving ") {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => {
+                let _ = child.kill();
+                panic!("the host did not start; its first line was {first:?}");
+            }
+        };
+        App {
+            child,
+            base,
+            state_dir,
+            dir,
+        }
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A port free right now on loopback, for a host whose own address must be
+/// known before it starts (the tenant Lapps' base URL may point at it).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// The meetings Lapp's `.wasm` (built once; or `RECRULES_MEETINGS_WASM`).
+pub fn meetings_wasm() -> PathBuf {
+    static WASM: OnceLock<PathBuf> = OnceLock::new();
+    WASM.get_or_init(|| {
+        if let Some(path) = std::env::var_os("RECRULES_MEETINGS_WASM") {
+            return PathBuf::from(path);
+        }
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let args = [
+            "build",
+            "--target",
+            "wasm32-wasip2",
+            "--profile",
+            "wasm-release",
+            "-p",
+            "recrules-meetings",
+        ];
+        let status = Command::new(&cargo)
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run {cargo}: {e}"));
+        assert!(status.success(), "`cargo {}` failed", args.join(" "));
+        // The OTP Lapp's .wasm is built by the same profile into the same directory.
+        otp_wasm().with_file_name("recrules_meetings.wasm")
+    })
+    .clone()
+}
+
+/// A manifest serving the OTP Lapp and the meetings Lapp.
+fn manifest_text(otp: &Path, meetings: &Path) -> String {
+    let mut text = String::from(
+        "spin_manifest_version = 2\n\n[application]\nname = \"recrules-e2e-meetings\"\n\n[variables]\n",
+    );
+    for (name, default) in OTP_VARIABLES.iter().chain(&MEETINGS_VARIABLES) {
+        text.push_str(&format!("{name} = {{ default = {default:?} }}\n"));
+    }
+    text.push_str("\n[[trigger.http]]\nroute = \"/otp/...\"\ncomponent = \"otp\"\n");
+    for route in MEETINGS_ROUTES {
+        text.push_str(&format!(
+            "\n[[trigger.http]]\nroute = \"{route}\"\ncomponent = \"meetings\"\n"
+        ));
+    }
+    text.push_str(&format!(
+        "\n[component.otp]\nsource = {:?}\nkey_value_stores = [\"default\"]\nallowed_outbound_hosts = [\"{{{{ sms_gateway_origin }}}}\"]\n\n[component.otp.variables]\n",
+        otp.display().to_string()
+    ));
+    for (name, _) in OTP_VARIABLES {
+        if name != "sms_gateway_origin" {
+            text.push_str(&format!("{name} = \"{{{{ {name} }}}}\"\n"));
+        }
+    }
+    text.push_str(&format!(
+        "\n[component.meetings]\nsource = {:?}\nkey_value_stores = [\"default\"]\nallowed_outbound_hosts = [\"{{{{ tenant_lapp_origin }}}}\", \"{{{{ crm_origin }}}}\"]\n\n[component.meetings.variables]\n",
+        meetings.display().to_string()
+    ));
+    for name in MEETINGS_READS {
+        text.push_str(&format!("{name} = \"{{{{ {name} }}}}\"\n"));
+    }
+    text
+}
+
+/// A fresh directory for one host.
+fn scratch_dir() -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!(
+        "recrules-e2e-meetings-{}-{n}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create a scratch dir");
+    dir
+}
