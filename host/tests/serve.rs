@@ -248,17 +248,29 @@ fn build_runs_the_build_commands() {
     let build = "\n[component.probe.build]\ncommand = [\"echo one > marker.txt\", \"echo two >> marker.txt\"]\n";
     let app = AppDir::new(&probe_manifest(build));
     let out = app.build();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let marker = app.path().join("marker.txt");
-    assert_eq!(std::fs::read_to_string(&marker).expect("marker"), "one\ntwo\n");
+    assert_eq!(
+        std::fs::read_to_string(&marker).expect("marker"),
+        "one\ntwo\n"
+    );
     std::fs::remove_file(&marker).expect("remove marker");
     let host = app.start_with(&[], &["--build"]);
     assert!(marker.is_file(), "`up --build` ran the build first");
     assert_eq!(host.get("/probe/kv/exists?key=x"), (200, "false".into()));
 
-    let failing = AppDir::new(&probe_manifest("\n[component.probe.build]\ncommand = \"exit 3\"\n"));
+    let failing = AppDir::new(&probe_manifest(
+        "\n[component.probe.build]\ncommand = \"exit 3\"\n",
+    ));
     let out = failing.build();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("building component `probe` with `exit 3` failed"), "{stderr}");
+    assert!(
+        stderr.contains("building component `probe` with `exit 3` failed"),
+        "{stderr}"
+    );
 }

@@ -148,7 +148,9 @@ impl AppDir {
             .unwrap_or_else(|| {
                 let _ = child.kill();
                 let log = std::fs::read_to_string(self.log_path()).unwrap_or_default();
-                panic!("host did not print `Serving <url>` first; got {first:?}; its stderr:\n{log}")
+                panic!(
+                    "host did not print `Serving <url>` first; got {first:?}; its stderr:\n{log}"
+                )
             })
             .trim()
             .to_string();
