@@ -1,6 +1,6 @@
 //! A running `recrules-host` serving the OTP and meetings Lapps together
-//! (they share the "default" store), on a free port, as the root
-//! `spin.toml` wires them.
+//! (they share the "default" store) and the example tenant Lapp, as the
+//! root `spin.toml` wires them.
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -67,8 +67,11 @@ impl App {
     pub fn start(port: u16, variables: &[(&str, &str)]) -> App {
         let dir = scratch_dir();
         let manifest = dir.join("spin.toml");
-        std::fs::write(&manifest, manifest_text(&otp_wasm(), &meetings_wasm()))
-            .expect("write the manifest");
+        std::fs::write(
+            &manifest,
+            manifest_text(&otp_wasm(), &meetings_wasm(), &tenant_wasm()),
+        )
+        .expect("write the manifest");
         let state_dir = dir.join("state");
         let mut command = Command::new(host_bin());
         command
@@ -133,34 +136,46 @@ pub fn free_port() -> u16 {
 /// The meetings Lapp's `.wasm` (built once; or `RECRULES_MEETINGS_WASM`).
 pub fn meetings_wasm() -> PathBuf {
     static WASM: OnceLock<PathBuf> = OnceLock::new();
-    WASM.get_or_init(|| {
-        if let Some(path) = std::env::var_os("RECRULES_MEETINGS_WASM") {
-            return PathBuf::from(path);
-        }
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let args = [
-            "build",
-            "--target",
-            "wasm32-wasip2",
-            "--profile",
-            "wasm-release",
-            "-p",
-            "recrules-meetings",
-        ];
-        let status = Command::new(&cargo)
-            .args(args)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .unwrap_or_else(|e| panic!("cannot run {cargo}: {e}"));
-        assert!(status.success(), "`cargo {}` failed", args.join(" "));
-        // The OTP Lapp's .wasm is built by the same profile into the same directory.
-        otp_wasm().with_file_name("recrules_meetings.wasm")
-    })
-    .clone()
+    WASM.get_or_init(|| lapp_wasm("recrules-meetings", "RECRULES_MEETINGS_WASM"))
+        .clone()
 }
 
-/// A manifest serving the OTP Lapp and the meetings Lapp.
-fn manifest_text(otp: &Path, meetings: &Path) -> String {
+/// The example tenant Lapp's `.wasm` (built once; or `RECRULES_TENANT_WASM`).
+pub fn tenant_wasm() -> PathBuf {
+    static WASM: OnceLock<PathBuf> = OnceLock::new();
+    WASM.get_or_init(|| lapp_wasm("recrules-tenant-closed-stage", "RECRULES_TENANT_WASM"))
+        .clone()
+}
+
+/// Builds `package` for wasm32-wasip2 (wasm-release), or takes the path in
+/// the environment variable `env`.
+fn lapp_wasm(package: &str, env: &str) -> PathBuf {
+    if let Some(path) = std::env::var_os(env) {
+        return PathBuf::from(path);
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let args = [
+        "build",
+        "--target",
+        "wasm32-wasip2",
+        "--profile",
+        "wasm-release",
+        "-p",
+        package,
+    ];
+    let status = Command::new(&cargo)
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run {cargo}: {e}"));
+    assert!(status.success(), "`cargo {}` failed", args.join(" "));
+    // The OTP Lapp's .wasm is built by the same profile into the same directory.
+    otp_wasm().with_file_name(format!("{}.wasm", package.replace('-', "_")))
+}
+
+/// A manifest serving the OTP Lapp, the meetings Lapp and the example
+/// tenant Lapp (at `/tenant/tenant_closed_stage/validate`, as in `spin.toml`).
+fn manifest_text(otp: &Path, meetings: &Path, tenant: &Path) -> String {
     let mut text = String::from(
         "spin_manifest_version = 2\n\n[application]\nname = \"recrules-e2e-meetings\"\n\n[variables]\n",
     );
@@ -189,6 +204,10 @@ fn manifest_text(otp: &Path, meetings: &Path) -> String {
     for name in MEETINGS_READS {
         text.push_str(&format!("{name} = \"{{{{ {name} }}}}\"\n"));
     }
+    text.push_str(&format!(
+        "\n[[trigger.http]]\nroute = \"/tenant/tenant_closed_stage/validate\"\ncomponent = \"tenant\"\n\n[component.tenant]\nsource = {:?}\n",
+        tenant.display().to_string()
+    ));
     text
 }
 
@@ -196,10 +215,8 @@ fn manifest_text(otp: &Path, meetings: &Path) -> String {
 fn scratch_dir() -> PathBuf {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!(
-        "recrules-e2e-meetings-{}-{n}",
-        std::process::id()
-    ));
+    let dir =
+        std::env::temp_dir().join(format!("recrules-e2e-meetings-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create a scratch dir");
     dir

@@ -10,10 +10,12 @@
 
 pub mod app;
 pub mod build;
+pub mod crm_stub;
 pub mod gateway;
 pub mod host;
 pub mod http;
 pub mod raw;
+pub mod restart;
 pub mod tenant_stub;
 
 pub use gateway::{GatewayStub, Received};

@@ -1,0 +1,379 @@
+//! A stand-in CRM on loopback, speaking the v2 REST API the connector
+//! (`lapps/crm`) uses, with leads and activities in memory:
+//!
+//! - `POST /v2/ProspectActivity.svc/Create` with `{RelatedProspectId,
+//!   ActivityEvent, ActivityNote, ActivityDateTime, Fields: [{SchemaName,
+//!   Value}]}` answers `{"Status": "Success", "Message": {"Id": "A-n"}}`;
+//! - `POST /v2/ProspectActivity.svc/Retrieve?leadId=` with `{"Paging":
+//!   {"Offset", "RowCount"}}` answers `{"RecordCount", "ProspectActivities":
+//!   [{Id, EventCode, CreatedOn, CreatedBy, ActivityNote, Fields}]}`, newest
+//!   first;
+//! - `GET /v2/LeadManagement.svc/Leads.GetById?id=` answers `[{...lead}]` or `[]`.
+//!
+//! Errors answer `{"Status": "Error", "ExceptionType", "ExceptionMessage"}`:
+//! 401 without the right `x-LSQ-AccessKey` and `x-LSQ-SecretKey`, 400 for a
+//! bad body or an unknown lead (`MXProspectDoesNotExistException`), 404 for
+//! an unknown path. It records every request and can be told to answer the
+//! next ones with a [`Fault`].
+
+use std::collections::{BTreeMap, VecDeque};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde_json::{json, Value};
+
+use crate::gateway::Received;
+
+/// The access key the stub accepts.
+pub const ACCESS_KEY: &str = "crm-access-0123456789";
+/// The secret key the stub accepts.
+pub const SECRET_KEY: &str = "crm-secret-abcdefghij";
+/// `CreatedBy` of the activities created through the API (the keys' owner).
+pub const API_USER: &str = "crm-api-user";
+
+/// How the stub answers a request instead of serving it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// 429, with `Retry-After` in seconds when given.
+    TooManyRequests {
+        /// The `Retry-After` header's seconds.
+        retry_after_s: Option<u64>,
+    },
+    /// 500 with the CRM's error body.
+    ServerError,
+    /// 200 with a body that is not JSON.
+    Garbage,
+    /// Never answers (the connection stays open).
+    Hang,
+}
+
+/// The stub's memory.
+#[derive(Default)]
+struct State {
+    leads: BTreeMap<String, Value>,
+    /// Activities by lead, oldest first, in the Retrieve item shape.
+    activities: BTreeMap<String, Vec<Value>>,
+    next_id: usize,
+    faults: VecDeque<Fault>,
+    received: Vec<Received>,
+    /// Connections left unanswered by [`Fault::Hang`].
+    hung: Vec<TcpStream>,
+}
+
+/// The stub; it serves until the test process ends.
+pub struct CrmStub {
+    /// `http://127.0.0.1:PORT`: the connector's base URL and the origin to allow.
+    pub origin: String,
+    state: Arc<Mutex<State>>,
+}
+
+impl CrmStub {
+    /// Starts an empty CRM.
+    pub fn start() -> CrmStub {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the CRM stub");
+        let origin = format!("http://{}", listener.local_addr().expect("stub address"));
+        let state = Arc::new(Mutex::new(State::default()));
+        let shared = state.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let state = shared.clone();
+                std::thread::spawn(move || serve(stream, &state));
+            }
+        });
+        CrmStub { origin, state }
+    }
+
+    /// Adds (or replaces) lead `id` with its attributes (a JSON object,
+    /// e.g. `{"Phone": "+91...", "ProspectStage": "Open"}`).
+    pub fn add_lead(&self, id: &str, attributes: Value) {
+        let mut lead = json!({ "ProspectID": id });
+        if let (Some(lead), Value::Object(more)) = (lead.as_object_mut(), attributes) {
+            lead.extend(more);
+        }
+        let mut state = self.lock();
+        state.leads.insert(id.to_owned(), lead);
+        state.activities.entry(id.to_owned()).or_default();
+    }
+
+    /// Adds an activity to lead `lead`'s history, as if posted earlier;
+    /// answers its id. `created_on` is UTC `yyyy-MM-dd HH:mm:ss`.
+    pub fn add_activity(
+        &self,
+        lead: &str,
+        event_code: u32,
+        created_on: &str,
+        created_by: Option<&str>,
+    ) -> String {
+        let mut state = self.lock();
+        let id = state.new_id();
+        let item = json!({ "Id": id, "EventCode": event_code, "CreatedOn": created_on,
+                           "CreatedBy": created_by, "ActivityNote": "", "Fields": [] });
+        state
+            .activities
+            .entry(lead.to_owned())
+            .or_default()
+            .push(item);
+        id
+    }
+
+    /// Lead `lead`'s activities, oldest first, in the Retrieve item shape
+    /// (with `ActivityNote` and `Fields` as posted).
+    pub fn activities(&self, lead: &str) -> Vec<Value> {
+        self.lock()
+            .activities
+            .get(lead)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Answers the next `times` requests with `fault`, after those already queued.
+    pub fn fail_next(&self, fault: Fault, times: usize) {
+        self.lock().faults.extend(std::iter::repeat_n(fault, times));
+    }
+
+    /// Every request received so far.
+    pub fn received(&self) -> Vec<Received> {
+        self.lock().received.clone()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().expect("CRM stub state")
+    }
+}
+
+impl State {
+    /// A fresh activity id.
+    fn new_id(&mut self) -> String {
+        self.next_id += 1;
+        format!("A-{}", self.next_id)
+    }
+}
+
+/// Reads one request, records it, and answers it (or, for a hang, keeps it).
+fn serve(stream: TcpStream, state: &Mutex<State>) {
+    let Some(request) = read_request(&stream) else {
+        return;
+    };
+    let mut state = state.lock().expect("CRM stub state");
+    state.received.push(request.clone());
+    let answer = match state.faults.pop_front() {
+        Some(fault) => faulty(fault),
+        None => Some(answer(&mut state, &request)),
+    };
+    let Some(answer) = answer else {
+        state.hung.push(stream);
+        return;
+    };
+    drop(state);
+    write_answer(stream, answer);
+}
+
+/// A status, extra headers and a body.
+type Answer = (u16, Vec<(&'static str, String)>, String);
+
+/// The answer a fault gives; none for a hang.
+fn faulty(fault: Fault) -> Option<Answer> {
+    Some(match fault {
+        Fault::TooManyRequests { retry_after_s } => {
+            let headers = retry_after_s.map(|s| ("retry-after", s.to_string()));
+            let body = error_body("MXTooManyRequestsException", "Too many requests");
+            (429, headers.into_iter().collect(), body)
+        }
+        Fault::ServerError => error(500, "MXUnhandledException", "Something went wrong"),
+        Fault::Garbage => (
+            200,
+            Vec::new(),
+            "<html>Service Unavailable</html>".to_owned(),
+        ),
+        Fault::Hang => return None,
+    })
+}
+
+/// Serves an authenticated request of the API.
+fn answer(state: &mut State, request: &Received) -> Answer {
+    let access = request.header("x-lsq-accesskey");
+    let secret = request.header("x-lsq-secretkey");
+    if access != Some(ACCESS_KEY) || secret != Some(SECRET_KEY) {
+        return error(
+            401,
+            "MXUnAuthorizedAccessException",
+            "Invalid access key or secret key",
+        );
+    }
+    let (path, query) = request.path.split_once('?').unwrap_or((&request.path, ""));
+    let param = |name: &str| query_param(query, name).unwrap_or_default();
+    match (request.method.as_str(), path) {
+        ("POST", "/v2/ProspectActivity.svc/Create") => create(state, &request.body),
+        ("POST", "/v2/ProspectActivity.svc/Retrieve") => {
+            retrieve(state, &param("leadId"), &request.body)
+        }
+        ("GET", "/v2/LeadManagement.svc/Leads.GetById") => {
+            let lead = state.leads.get(&param("id")).cloned();
+            (
+                200,
+                Vec::new(),
+                Value::Array(lead.into_iter().collect()).to_string(),
+            )
+        }
+        _ => error(
+            404,
+            "MXInvalidPathException",
+            &format!("No API at {} {path}", request.method),
+        ),
+    }
+}
+
+/// `ProspectActivity.svc/Create`.
+fn create(state: &mut State, body: &str) -> Answer {
+    let Ok(body) = serde_json::from_str::<Value>(body) else {
+        return error(400, "MXInvalidInputException", "The body is not JSON");
+    };
+    let lead = body["RelatedProspectId"].as_str().unwrap_or_default();
+    let (Some(code), Some(at)) = (
+        body["ActivityEvent"].as_u64(),
+        body["ActivityDateTime"].as_str(),
+    ) else {
+        return error(
+            400,
+            "MXInvalidInputException",
+            "ActivityEvent and ActivityDateTime are required",
+        );
+    };
+    if at.len() != 19 || !body["Fields"].is_array() {
+        return error(
+            400,
+            "MXInvalidInputException",
+            "ActivityDateTime or Fields is malformed",
+        );
+    }
+    if !state.leads.contains_key(lead) {
+        return unknown_lead(lead);
+    }
+    let id = state.new_id();
+    let item = json!({ "Id": id, "EventCode": code, "CreatedOn": at, "CreatedBy": API_USER,
+                       "ActivityNote": body["ActivityNote"], "Fields": body["Fields"] });
+    state
+        .activities
+        .entry(lead.to_owned())
+        .or_default()
+        .push(item);
+    (
+        200,
+        Vec::new(),
+        json!({ "Status": "Success", "Message": { "Id": id } }).to_string(),
+    )
+}
+
+/// `ProspectActivity.svc/Retrieve`: one page, newest first.
+fn retrieve(state: &State, lead: &str, body: &str) -> Answer {
+    let Some(all) = state.activities.get(lead) else {
+        return unknown_lead(lead);
+    };
+    let paging = serde_json::from_str::<Value>(body).unwrap_or_default()["Paging"].clone();
+    let offset = paging["Offset"].as_u64().unwrap_or(0) as usize;
+    let rows = paging["RowCount"].as_u64().unwrap_or(100) as usize;
+    let page: Vec<Value> = all.iter().rev().skip(offset).take(rows).cloned().collect();
+    let answer = json!({ "RecordCount": all.len(), "ProspectActivities": page });
+    (200, Vec::new(), answer.to_string())
+}
+
+/// The error answering a call about a lead the stub does not have.
+fn unknown_lead(lead: &str) -> Answer {
+    error(
+        400,
+        "MXProspectDoesNotExistException",
+        &format!("No lead with id {lead}"),
+    )
+}
+
+/// An error answer with the CRM's error body.
+fn error(status: u16, kind: &str, message: &str) -> Answer {
+    (status, Vec::new(), error_body(kind, message))
+}
+
+/// The CRM's error body.
+fn error_body(kind: &str, message: &str) -> String {
+    json!({ "Status": "Error", "ExceptionType": kind, "ExceptionMessage": message }).to_string()
+}
+
+/// A query parameter, percent- and plus-decoded.
+fn query_param(query: &str, name: &str) -> Option<String> {
+    query.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=')?;
+        (key == name).then(|| decode(value))
+    })
+}
+
+/// Percent- and plus-decodes a query value.
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Reads a request: line, headers (names in lowercase) and a body of `content-length`.
+fn read_request(stream: &TcpStream) -> Option<Received> {
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_owned();
+    let path = parts.next()?.to_owned();
+    let mut headers = Vec::new();
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header).ok()?;
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        let (name, value) = header.split_once(':')?;
+        headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
+    }
+    let length = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some(Received {
+        method,
+        path,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    })
+}
+
+/// Writes an answer and closes the connection.
+fn write_answer(mut stream: TcpStream, (status, headers, body): Answer) {
+    let mut head = format!(
+        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(body.as_bytes());
+}

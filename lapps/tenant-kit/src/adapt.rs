@@ -1,0 +1,166 @@
+//! From a request body to the hook's answer, without I/O.
+
+use recrules_sdk::hook::{HookContext, HookOutcome};
+use serde::Serialize;
+
+/// A tenant's decision.
+pub type Validate = fn(&HookContext) -> HookOutcome;
+
+/// The JSON body of an error answer.
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    field: Option<&'a str>,
+    message: String,
+}
+
+/// The status and JSON body answering a POSTed `body`: 200 with `validate`'s
+/// [`HookOutcome`], or 400 naming the field that keeps `body` from being a
+/// [`HookContext`].
+pub fn handle(body: &[u8], validate: Validate) -> (u16, Vec<u8>) {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return error(
+            400,
+            "bad_request",
+            Some("body"),
+            "`body`: it is empty; POST the hook's context as JSON: {\"org\", \"lead\", \"history\", \"activity_code\", \"user\", \"now\"}".to_owned(),
+        );
+    }
+    match context(body) {
+        Ok(ctx) => {
+            let outcome = validate(&ctx);
+            (200, serde_json::to_vec(&outcome).unwrap_or_default())
+        }
+        Err((field, detail)) => {
+            let message = format!(
+                "`{field}`: {detail}; the body must be the hook's context (see openapi/tenant.yaml)"
+            );
+            error(400, "bad_request", Some(&field), message)
+        }
+    }
+}
+
+/// The status and JSON body answering any method but `POST`.
+pub fn method_not_allowed() -> (u16, Vec<u8>) {
+    error(
+        405,
+        "method_not_allowed",
+        None,
+        "use POST with the hook's context as JSON".to_owned(),
+    )
+}
+
+/// An error answer.
+fn error(status: u16, kind: &str, field: Option<&str>, message: String) -> (u16, Vec<u8>) {
+    let body = ErrorBody {
+        error: kind,
+        field,
+        message,
+    };
+    (status, serde_json::to_vec(&body).unwrap_or_default())
+}
+
+/// The context in `body`, or the field at fault and what is wrong with it.
+fn context(body: &[u8]) -> Result<HookContext, (String, String)> {
+    let mut reader = serde_json::Deserializer::from_slice(body);
+    let ctx = serde_path_to_error::deserialize::<_, HookContext>(&mut reader).map_err(|e| {
+        let detail = e.inner().to_string();
+        let field = if e.inner().is_data() {
+            field_of(&e.path().to_string(), &detail)
+        } else {
+            // Not JSON: the line and column in `detail` say where.
+            "body".to_owned()
+        };
+        (field, detail)
+    })?;
+    reader
+        .end()
+        .map_err(|e| ("body".to_owned(), e.to_string()))?;
+    Ok(ctx)
+}
+
+/// The field an error at `path` is about: the path (which names an unknown
+/// key itself), plus the key a "missing field" error names; `body` for the
+/// whole body.
+fn field_of(path: &str, error: &str) -> String {
+    let missing = error
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next());
+    match (path, missing) {
+        (".", Some(key)) => key.to_owned(),
+        (".", None) => "body".to_owned(),
+        (_, Some(key)) => format!("{path}.{key}"),
+        (_, None) => path.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    fn refuse_everyone(ctx: &HookContext) -> HookOutcome {
+        HookOutcome {
+            allowed: false,
+            message: Some(format!("no meetings with {}", ctx.lead.id)),
+        }
+    }
+
+    fn context() -> Value {
+        json!({"org": "org-1", "lead": {"id": "L-1", "fields": {"ProspectStage": "Open"}},
+               "history": [], "activity_code": 210, "user": "U-1",
+               "now": "2026-11-20T10:00:00Z"})
+    }
+
+    fn answer(body: &[u8]) -> (u16, Value) {
+        let (status, bytes) = handle(body, refuse_everyone);
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[test]
+    fn a_context_gets_the_outcome() {
+        let (status, body) = answer(context().to_string().as_bytes());
+        assert_eq!(status, 200);
+        assert_eq!(
+            body,
+            json!({"allowed": false, "message": "no meetings with L-1"})
+        );
+    }
+
+    #[test]
+    fn a_bad_body_names_its_field() {
+        let mut missing = context();
+        missing.as_object_mut().unwrap().remove("now");
+        let mut wrong = context();
+        wrong["lead"]["fields"] = json!([]);
+        let mut unknown = context();
+        unknown["lead"]["colour"] = json!("red");
+        let cases = [
+            (b"".to_vec(), "body"),
+            (b"{".to_vec(), "body"),
+            (b"[]".to_vec(), "body"),
+            (format!("{} x", context()).into_bytes(), "body"),
+            (missing.to_string().into_bytes(), "now"),
+            (wrong.to_string().into_bytes(), "lead.fields"),
+            (unknown.to_string().into_bytes(), "lead.colour"),
+        ];
+        for (body, field) in cases {
+            let (status, answer) = answer(&body);
+            assert_eq!(status, 400, "{answer}");
+            assert_eq!(answer["error"], "bad_request");
+            assert_eq!(answer["field"], field, "{answer}");
+            assert!(answer["message"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("`{field}`")));
+        }
+    }
+
+    #[test]
+    fn other_methods_are_refused() {
+        let (status, body) = method_not_allowed();
+        assert_eq!(status, 405);
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"], "method_not_allowed");
+    }
+}
