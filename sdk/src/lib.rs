@@ -10,6 +10,9 @@
 //! - [`session`]: the recording session on the phone and its pending recordings;
 //! - [`otp`]: the OTP challenge (send, resend, verify) with its counters;
 //! - [`hook`]: the protocol of tenant validation Lapps;
+//! - [`meeting`], [`upload`], [`range`], [`idempotency`]: what the meetings
+//!   Lapp posts and stores (activity drafts, used OTP approvals, recording
+//!   uploads, `Range` downloads, idempotency keys);
 //! - [`vector`]: the conformance vectors that every face of the rules runs.
 //!
 //! The crate is pure: it reads no clock, draws no random number and does no
@@ -18,12 +21,16 @@
 //! HTTP Lapps and the wasm package for phones reuse them unchanged.
 
 pub mod hook;
+pub mod idempotency;
 pub mod lead;
 pub mod limits;
+pub mod meeting;
 pub mod otp;
 pub mod plan;
+pub mod range;
 pub mod session;
 pub mod settings;
 pub mod time;
+pub mod upload;
 pub mod validate;
 pub mod vector;

@@ -123,6 +123,7 @@ pub struct EndPlan {
 /// or `{"ok": false, "error": CODE, "message": TEXT, ...}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", tsify(type = "({ ok: true } & EndPlan) | ({ ok: false; message: string } & PlanError)"))]
 pub struct EndAnswer {
     /// Whether the End may be posted.
     pub ok: bool,

@@ -1,0 +1,147 @@
+//! Where leads and activities live, chosen by `activity_store`: the Spin
+//! key-value store (`kv`, embedded) or the CRM (`crm`). Handlers use
+//! [`Backend`] and do not care which.
+//!
+//! In `kv`, a lead is the versioned record `{org}/meetings/lead/{id}`
+//! (`{"id", "fields"}`, created by compare-and-swap) and its
+//! activities are one versioned record `{org}/meetings/history/{id}`: a list
+//! of [`PostedActivity`], appended by compare-and-swap, so concurrent posts
+//! never lose one another.
+//!
+//! In `crm`, [`recrules_crm`] reads leads and histories and creates
+//! activities; its errors answer their own status ([`recrules_crm::CrmError::status`]:
+//! 404 unknown lead, 502 CRM error, 503 rate limited, 504 timeout).
+
+use recrules_crm::{create_activity, get_lead, retrieve_history, CrmConfig, CrmError, NewActivity};
+use recrules_sdk::lead::{Activity, Lead};
+use recrules_sdk::meeting::{ActivityDraft, PostedActivity};
+use recrules_sdk::otp::OrgId;
+use serde_json::Value;
+
+use crate::config::{crm_config, store_kind, StoreKind};
+use crate::keys;
+use crate::reply::Failure;
+use crate::request::random_id;
+use crate::store::{Change, Store};
+
+/// The backend of one request.
+pub enum Backend<'s> {
+    /// Leads and activities in the key-value store.
+    Kv {
+        /// The store.
+        store: &'s Store,
+        /// The org.
+        org: OrgId,
+    },
+    /// Leads and activities in the CRM.
+    Crm(CrmConfig),
+}
+
+impl<'s> Backend<'s> {
+    /// The backend `activity_store` names, for `org`.
+    pub fn choose(store: &'s Store, org: &OrgId) -> Result<Self, Failure> {
+        Ok(match store_kind()? {
+            StoreKind::Kv => Backend::Kv {
+                store,
+                org: org.clone(),
+            },
+            StoreKind::Crm => Backend::Crm(crm_config()?),
+        })
+    }
+
+    /// The lead, or 404 naming `lead`.
+    pub async fn lead(&self, id: &str) -> Result<Lead, Failure> {
+        match self {
+            Backend::Kv { store, org } => store
+                .get_versioned::<Option<Lead>>(&keys::lead(org, id))?
+                .flatten()
+                .ok_or_else(|| {
+                    Failure::not_found(
+                        "lead",
+                        format!("no lead `{id}`: create it with POST /leads first"),
+                    )
+                }),
+            Backend::Crm(cfg) => get_lead(cfg, id).await.map_err(crm_failure),
+        }
+    }
+
+    /// The lead's activities, as the rules read them.
+    pub async fn history(&self, id: &str) -> Result<Vec<Activity>, Failure> {
+        match self {
+            Backend::Kv { store, org } => {
+                Ok(posted(store, org, id)?.iter().map(as_activity).collect())
+            }
+            Backend::Crm(cfg) => retrieve_history(cfg, id).await.map_err(crm_failure),
+        }
+    }
+
+    /// The lead's activities as the client reads them (`GET /leads/{id}/activities`).
+    pub async fn listing(&self, id: &str) -> Result<Value, Failure> {
+        match self {
+            Backend::Kv { store, org } => {
+                self.lead(id).await?;
+                to_json(&posted(store, org, id)?)
+            }
+            Backend::Crm(_) => to_json(&self.history(id).await?),
+        }
+    }
+
+    /// Posts an activity; answers its id.
+    pub async fn post(&self, draft: &ActivityDraft) -> Result<String, Failure> {
+        match self {
+            Backend::Kv { store, org } => {
+                let id = random_id("A")?;
+                let key = keys::history(org, &draft.lead_id);
+                store.update(&key, |mut list: Vec<PostedActivity>| {
+                    list.push(PostedActivity {
+                        id: id.clone(),
+                        activity: draft.clone(),
+                    });
+                    Ok(Change::Write(list, ()))
+                })?;
+                Ok(id)
+            }
+            Backend::Crm(cfg) => {
+                let activity = NewActivity {
+                    lead_id: draft.lead_id.clone(),
+                    event_code: draft.event_code,
+                    note: draft.note.clone(),
+                    at: draft.created_on,
+                    fields: draft.fields.clone().into_iter().collect(),
+                };
+                create_activity(cfg, &activity).await.map_err(crm_failure)
+            }
+        }
+    }
+}
+
+/// Kv: the lead's posted activities, oldest first.
+fn posted(store: &Store, org: &OrgId, id: &str) -> Result<Vec<PostedActivity>, Failure> {
+    let mut list: Vec<PostedActivity> = store
+        .get_versioned(&keys::history(org, id))?
+        .unwrap_or_default();
+    list.sort_by_key(|p| p.activity.created_on);
+    Ok(list)
+}
+
+/// A posted activity as the rules read it; an empty user is no user.
+pub fn as_activity(posted: &PostedActivity) -> Activity {
+    Activity {
+        id: posted.id.clone(),
+        event_code: posted.activity.event_code,
+        created_on: posted.activity.created_on,
+        user: Some(posted.activity.user.clone()).filter(|u| !u.is_empty()),
+    }
+}
+
+/// A value as JSON, or 503.
+fn to_json(value: &impl serde::Serialize) -> Result<Value, Failure> {
+    serde_json::to_value(value).map_err(|e| Failure::unavailable(e.to_string()))
+}
+
+/// A CRM error as the answer it earns; an unknown lead names `lead`.
+fn crm_failure(e: CrmError) -> Failure {
+    let status = e.status();
+    let field = (status == 404).then_some("lead");
+    Failure::new(status, "crm_error", field, e.to_string())
+}

@@ -1,0 +1,47 @@
+//! The Lapp's storage keys. Every key starts with the org; the ids in them
+//! are checked ([`recrules_sdk::otp::check_id`], [`recrules_sdk::plan::is_valid_id`],
+//! [`recrules_sdk::idempotency::check_key`]) so they never hold the `/` that
+//! separates key parts. OTP approvals use the OTP Lapp's own
+//! [`recrules_sdk::otp::approval_key`].
+
+use recrules_sdk::otp::OrgId;
+use recrules_sdk::upload::sha256_hex;
+
+/// The org's settings text.
+pub fn settings(org: &OrgId) -> String {
+    format!("{}/meetings/settings", org.as_str())
+}
+
+/// A lead (kv store).
+pub fn lead(org: &OrgId, lead: &str) -> String {
+    format!("{}/meetings/lead/{lead}", org.as_str())
+}
+
+/// A lead's activities (kv store), a versioned record.
+pub fn history(org: &OrgId, lead: &str) -> String {
+    format!("{}/meetings/history/{lead}", org.as_str())
+}
+
+/// A recording's metadata, a versioned record.
+pub fn upload(org: &OrgId, id: &str) -> String {
+    format!("{}/meetings/recording/{id}", org.as_str())
+}
+
+/// One chunk of a recording's bytes; the hash keeps two uploads of one id apart.
+pub fn chunk(org: &OrgId, id: &str, sha256: &str, index: u32) -> String {
+    format!("{}/meetings/recording/{id}/{sha256}/{index}", org.as_str())
+}
+
+/// An idempotency key's record.
+pub fn idempotency(org: &OrgId, key: &str) -> String {
+    format!("{}/meetings/idempotency/{key}", org.as_str())
+}
+
+/// The End that closed a Start (any activity id: hashed).
+pub fn start_closed(org: &OrgId, start_activity_id: &str) -> String {
+    format!(
+        "{}/meetings/start-closed/{}",
+        org.as_str(),
+        sha256_hex(start_activity_id.as_bytes())
+    )
+}

@@ -1,0 +1,100 @@
+//! `POST /leads` (kv store only) and `GET /leads/{id}/activities`.
+
+use std::collections::BTreeMap;
+
+use recrules_sdk::lead::{Activity, Lead};
+use recrules_sdk::meeting::{ActivityDraft, PostedActivity};
+use recrules_sdk::otp::OrgId;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use spin_sdk::http::Response;
+
+use crate::backend::Backend;
+use crate::config::{store_kind, StoreKind};
+use crate::keys;
+use crate::reply::{json, Failure};
+use crate::request::{checked_id, json_body};
+use crate::store::{Change, Store};
+
+/// The body of `POST /leads`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LeadBody {
+    /// The lead's id.
+    id: String,
+    /// Its fields (`Phone`, `Mobile`, ...).
+    #[serde(default)]
+    fields: BTreeMap<String, Value>,
+    /// Activities it already has (imported as they are).
+    #[serde(default)]
+    activities: Vec<Activity>,
+}
+
+/// `POST /leads` (only with `activity_store` = `kv`): 201 created; 409 the
+/// id exists; 404 with the CRM backend (leads live in the CRM).
+pub fn create(body: &[u8], org: &OrgId) -> Result<Response, Failure> {
+    if store_kind()? != StoreKind::Kv {
+        return Err(Failure::not_found(
+            "activity_store",
+            "POST /leads exists only when `activity_store` is `kv`; leads live in the CRM",
+        ));
+    }
+    let body: LeadBody = json_body(body)?;
+    checked_id("id", &body.id)?;
+    let store = Store::open()?;
+    let lead = Lead {
+        id: body.id.clone(),
+        fields: body.fields,
+    };
+    let created = store.update(&keys::lead(org, &lead.id), |existing: Option<Lead>| {
+        Ok(match existing {
+            Some(_) => Change::Keep(false),
+            None => Change::Write(Some(lead.clone()), true),
+        })
+    })?;
+    if !created {
+        return Err(Failure::new(
+            409,
+            "lead_exists",
+            Some("id"),
+            format!("lead `{}` exists already", lead.id),
+        ));
+    }
+    let imported: Vec<PostedActivity> = body
+        .activities
+        .iter()
+        .map(|a| PostedActivity {
+            id: a.id.clone(),
+            activity: ActivityDraft {
+                lead_id: lead.id.clone(),
+                event_code: a.event_code,
+                user: a.user.clone().unwrap_or_default(),
+                created_on: a.created_on,
+                note: "imported".to_owned(),
+                fields: BTreeMap::new(),
+                recordings: Vec::new(),
+                start_activity_id: None,
+            },
+        })
+        .collect();
+    store.update(
+        &keys::history(org, &lead.id),
+        |mut list: Vec<PostedActivity>| {
+            list.extend(imported.iter().cloned());
+            Ok(Change::Write(list, ()))
+        },
+    )?;
+    Ok(json(
+        201,
+        &json!({ "lead": lead, "activities": imported.len() }),
+    ))
+}
+
+/// `GET /leads/{id}/activities`: 200 `{"lead": ID, "activities": [...]}`; 404 unknown lead.
+pub async fn activities(org: &OrgId, id: &str) -> Result<Response, Failure> {
+    checked_id("lead", id)?;
+    let store = Store::open()?;
+    let backend = Backend::choose(&store, org)?;
+    let activities = backend.listing(id).await?;
+    Ok(json(200, &json!({ "lead": id, "activities": activities })))
+}

@@ -1,0 +1,101 @@
+//! # recrules-meetings: the meetings Lapp
+//!
+//! A Spin HTTP component for Activity Audio Recording on the server: the
+//! org's settings, the validation hook, the Start and End activities and the
+//! recordings' bytes, on the rules of [`recrules_sdk`]. It only adapts: it
+//! parses, loads state, calls the rules, stores and answers.
+//!
+//! ## Routes
+//! Every request carries `x-org-id` and `x-api-key` (the org's API key from
+//! `org_api_keys`; for `PUT /settings` its admin key from `org_admin_keys`).
+//!
+//! | route | answers |
+//! |---|---|
+//! | `PUT /settings` | 200 stored; 422 `invalid_settings` with `diagnostics` |
+//! | `GET /settings` | 200 the settings as stored; 404 none |
+//! | `POST /validate` | 200 the decision `{allowed, failures, passed, ...}` |
+//! | `POST /meetings/start` | 201 the Start (Dual mode); 409, 422 refusals |
+//! | `POST /meetings/end` | 201 the End; 409 `missing_start`; 422 refusals |
+//! | `PUT /recordings/{id}` | 201 stored; 200 already stored; 409, 413, 422 |
+//! | `GET /recordings/{id}` | 200 or 206 (`Range`); 416; 404 |
+//! | `POST /leads` | 201 (kv store only) |
+//! | `GET /leads/{id}/activities` | 200 the lead's activities |
+//!
+//! `POST /meetings/start` and `/meetings/end` need an `Idempotency-Key`
+//! ([`once`]). Errors answer `{error, field, message, ...}`: 400 (bad
+//! request, `field` names it), 401, 404, 405, 409, 413, 416, 422, and 503
+//! for the server's own faults (a Spin variable, the store). See
+//! `openapi/meetings.yaml` for the whole contract.
+//!
+//! ## State
+//! Key-value store "default", shared with the OTP Lapp (whose approvals
+//! the hook reads and meetings use up); the keys are in [`keys`].
+
+mod approval;
+mod auth;
+mod backend;
+mod config;
+mod hook;
+mod keys;
+mod leads;
+mod meetings;
+mod once;
+mod outbound;
+mod recordings;
+mod refusal;
+mod reply;
+mod request;
+mod settings;
+mod store;
+mod tenant;
+
+use spin_sdk::http::{Method, Request, Response};
+use spin_sdk::http_component;
+
+use crate::auth::{authenticate, Role};
+use crate::reply::Failure;
+
+/// The component's entry point.
+#[http_component]
+async fn handle(req: Request) -> Response {
+    route(&req)
+        .await
+        .unwrap_or_else(|failure| failure.response())
+}
+
+/// Answers one request.
+async fn route(req: &Request) -> Result<Response, Failure> {
+    let path = req.path().trim_end_matches('/');
+    let parts: Vec<&str> = path.split('/').skip(1).collect();
+    let method = req.method();
+    let user = || authenticate(req, Role::User);
+    match (parts.as_slice(), method) {
+        (["settings"], Method::Put) => settings::put(req.body(), &authenticate(req, Role::Admin)?),
+        (["settings"], Method::Get) => settings::get(&user()?),
+        (["validate"], Method::Post) => hook::validate(req.body(), &user()?).await,
+        (["meetings", "start"], Method::Post) => meetings::start(req, &user()?).await,
+        (["meetings", "end"], Method::Post) => meetings::end(req, &user()?).await,
+        (["recordings", id], Method::Put) => recordings::put(req, &user()?, id),
+        (["recordings", id], Method::Get) => recordings::get(req, &user()?, id),
+        (["leads"], Method::Post) => leads::create(req.body(), &user()?),
+        (["leads", id, "activities"], Method::Get) => leads::activities(&user()?, id).await,
+        (["settings"], _) => Err(not_allowed("GET or PUT")),
+        (["recordings", _], _) => Err(not_allowed("GET or PUT")),
+        (["leads", _, "activities"], _) => Err(not_allowed("GET")),
+        (["validate"] | ["meetings", "start" | "end"] | ["leads"], _) => Err(not_allowed("POST")),
+        _ => Err(Failure::not_found(
+            "path",
+            format!("no route `{path}`; see openapi/meetings.yaml"),
+        )),
+    }
+}
+
+/// 405 naming the methods the route takes.
+fn not_allowed(methods: &str) -> Failure {
+    Failure::new(
+        405,
+        "method_not_allowed",
+        Some("method"),
+        format!("use {methods} on this route"),
+    )
+}

@@ -1,0 +1,87 @@
+//! Idempotency keys on the routes that post activities: a retried request
+//! never posts twice (rules in [`recrules_sdk::idempotency`]).
+//!
+//! The key's record is claimed by compare-and-swap before any work, so of
+//! two identical requests racing, one works and the other answers 409
+//! `request_in_progress`; a replay after success gets the stored answer
+//! (with `idempotent-replayed: true`); the same key with another body
+//! answers 422. A failed request releases the key.
+
+use std::future::Future;
+
+use recrules_sdk::idempotency::{
+    check_key, claim, done, fingerprint, Claim, KeyRecord, IDEMPOTENCY_HEADER,
+};
+use recrules_sdk::otp::OrgId;
+use serde_json::Value;
+use spin_sdk::http::{Request, Response};
+
+use crate::keys;
+use crate::reply::{json_bytes, Failure};
+use crate::request::{header, now};
+use crate::store::{Change, Store};
+
+/// The field name errors give for the header.
+const FIELD: &str = "Idempotency-Key";
+
+/// Runs `work` once per idempotency key; `work` gets the key and answers a
+/// status and JSON body.
+pub async fn once<F, Fut>(req: &Request, org: &OrgId, work: F) -> Result<Response, Failure>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = Result<(u16, Value), Failure>>,
+{
+    let key = check_key(header(req, IDEMPOTENCY_HEADER))
+        .map_err(|e| Failure::bad(FIELD, e.to_string()))?
+        .to_owned();
+    let print = fingerprint("POST", req.path(), req.body());
+    let store = Store::open()?;
+    let record_key = keys::idempotency(org, &key);
+    let at = now()?;
+    let claimed = store.update(&record_key, |existing: Option<KeyRecord>| {
+        Ok(match claim(existing.as_ref(), &print, at) {
+            Claim::Proceed(pending) => {
+                Change::Write(Some(pending.clone()), Claim::Proceed(pending))
+            }
+            other => Change::Keep(other),
+        })
+    })?;
+    match claimed {
+        Claim::Proceed(_) => {}
+        Claim::Replay { status, body } => {
+            let mut answer = json_bytes(status, body.into_bytes());
+            answer.set_header("idempotent-replayed", "true");
+            return Ok(answer);
+        }
+        Claim::InProgress => {
+            return Err(Failure::new(
+                409,
+                "request_in_progress",
+                Some(FIELD),
+                "a request with this Idempotency-Key is being answered now; retry it in a moment",
+            ))
+        }
+        Claim::Mismatch => {
+            return Err(Failure::new(
+                422,
+                "idempotency_key_reused",
+                Some(FIELD),
+                "this Idempotency-Key was used for another request; send a fresh key with each new request",
+            ))
+        }
+    }
+    match work(key).await {
+        Ok((status, body)) => {
+            let text = body.to_string();
+            let record = done(&print, status, text.clone());
+            store.update(&record_key, |_: Option<KeyRecord>| {
+                Ok(Change::Write(Some(record.clone()), ()))
+            })?;
+            Ok(json_bytes(status, text.into_bytes()))
+        }
+        Err(failure) => {
+            store.delete(&record_key)?;
+            Err(failure)
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! The Lapp's answers: JSON bodies, and the errors with the status they earn.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+use spin_sdk::http::Response;
+use thiserror::Error;
+
+/// A request the Lapp answers with an error. The JSON body is
+/// `{"error": KIND, "field": FIELD-or-null, "message": TEXT, ...details}`.
+#[derive(Debug, Error)]
+#[error("{message}")]
+pub struct Failure {
+    /// The HTTP status.
+    pub status: u16,
+    /// The stable error code (`bad_request`, `missing_start`, ...).
+    pub error: String,
+    /// The request field at fault (body key, header, path or query parameter), or the Spin variable.
+    pub field: Option<String>,
+    /// What is wrong and what would be right.
+    pub message: String,
+    /// More members of the body (`diagnostics`, `failures`, ...).
+    pub details: Map<String, Value>,
+}
+
+impl Failure {
+    /// A failure with `status` and `error`, naming `field` when given.
+    pub fn new(status: u16, error: &str, field: Option<&str>, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            error: error.to_owned(),
+            field: field.map(str::to_owned),
+            message: message.into(),
+            details: Map::new(),
+        }
+    }
+
+    /// 400: the request is malformed; `field` names what is wrong.
+    pub fn bad(field: &str, message: impl Into<String>) -> Self {
+        Self::new(400, "bad_request", Some(field), message)
+    }
+
+    /// 401: the org or its key is missing or wrong.
+    pub fn unauthorized(key_header: &str) -> Self {
+        Self::new(
+            401,
+            "unauthorized",
+            Some(key_header),
+            "missing or wrong `x-org-id` / `x-api-key`: send the org's id and its key (the admin key for PUT /settings)",
+        )
+    }
+
+    /// 404: no such thing; `field` names what was looked up.
+    pub fn not_found(field: &str, message: impl Into<String>) -> Self {
+        Self::new(404, "not_found", Some(field), message)
+    }
+
+    /// 503: a Spin variable is missing or malformed; `field` names it.
+    pub fn misconfigured(variable: &str, message: impl Into<String>) -> Self {
+        Self::new(503, "misconfigured", Some(variable), message)
+    }
+
+    /// 503: the key-value store failed or stayed busy.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        let message: String = message.into();
+        Self::new(503, "unavailable", None, format!("{message}; try again"))
+    }
+
+    /// Adds a member to the body.
+    pub fn with(mut self, key: &str, value: impl Serialize) -> Self {
+        self.details.insert(
+            key.to_owned(),
+            serde_json::to_value(value).unwrap_or(Value::Null),
+        );
+        self
+    }
+
+    /// The JSON body.
+    pub fn body(&self) -> Value {
+        let mut body = Map::new();
+        body.insert("error".to_owned(), Value::from(self.error.as_str()));
+        body.insert(
+            "field".to_owned(),
+            self.field.as_deref().map_or(Value::Null, Value::from),
+        );
+        body.insert("message".to_owned(), Value::from(self.message.as_str()));
+        for (k, v) in &self.details {
+            body.insert(k.clone(), v.clone());
+        }
+        Value::Object(body)
+    }
+
+    /// The answer: status and JSON body.
+    pub fn response(&self) -> Response {
+        json(self.status, &self.body())
+    }
+}
+
+/// A JSON answer.
+pub fn json(status: u16, body: &impl Serialize) -> Response {
+    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    json_bytes(status, bytes)
+}
+
+/// A JSON answer from its bytes.
+pub fn json_bytes(status: u16, bytes: Vec<u8>) -> Response {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .header("cache-control", "no-store")
+        .body(bytes)
+        .build()
+}

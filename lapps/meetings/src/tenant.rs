@@ -1,0 +1,62 @@
+//! Tenant validation Lapps: each Lapp of the entry's `LappValidations` is
+//! POSTed a [`HookContext`] at `{tenant_lapp_base_url}/{LappId}/validate`
+//! with `x-lapp-env: Live|Test`, in order, and must answer a [`HookOutcome`]
+//! in time. What it answers, or why it could not, is joined to the decision
+//! by [`recrules_sdk::hook::with_lapp_outcomes`], which fails closed.
+
+use recrules_sdk::hook::{HookContext, HookOutcome, LappCallError};
+use recrules_sdk::plan::is_valid_id;
+use recrules_sdk::settings::{LappEnv, LappRef};
+
+use crate::config::TenantLapps;
+use crate::outbound::{post, CallError};
+
+/// Asks every Lapp of `lapps`; answers each with its outcome or its failure.
+pub fn ask_all(
+    config: &TenantLapps,
+    lapps: &[LappRef],
+    context: &HookContext,
+) -> Vec<(LappRef, Result<HookOutcome, LappCallError>)> {
+    let body = serde_json::to_vec(context).unwrap_or_default();
+    lapps
+        .iter()
+        .map(|lapp| (lapp.clone(), ask(config, lapp, &body)))
+        .collect()
+}
+
+/// Asks one Lapp.
+fn ask(config: &TenantLapps, lapp: &LappRef, body: &[u8]) -> Result<HookOutcome, LappCallError> {
+    if config.base_url.is_empty() {
+        return Err(LappCallError::Unavailable {
+            detail: "the Spin variable `tenant_lapp_base_url` is not set".to_owned(),
+        });
+    }
+    if !is_valid_id(&lapp.lapp_id) {
+        return Err(LappCallError::Unavailable {
+            detail: "its `LappId` is not 1 to 128 letters, digits, `-`, `_` or `.`".to_owned(),
+        });
+    }
+    let url = format!("{}/{}/validate", config.base_url, lapp.lapp_id);
+    let env = match lapp.lapp_env {
+        LappEnv::Live => "Live",
+        LappEnv::Test => "Test",
+    };
+    let headers = [
+        ("content-type", "application/json".to_owned()),
+        ("x-lapp-env", env.to_owned()),
+    ];
+    let (status, answer) = post(&url, &headers, body, config.timeout_ms).map_err(|e| match e {
+        CallError::Timeout => LappCallError::Timeout {
+            timeout_ms: config.timeout_ms,
+        },
+        CallError::Failed(detail) => LappCallError::Unavailable { detail },
+    })?;
+    if !(200..300).contains(&status) {
+        return Err(LappCallError::Unavailable {
+            detail: format!("it answered HTTP {status}"),
+        });
+    }
+    serde_json::from_slice(&answer).map_err(|e| LappCallError::BadAnswer {
+        detail: e.to_string(),
+    })
+}

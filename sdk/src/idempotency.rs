@@ -1,0 +1,194 @@
+//! Idempotency keys: a retried request never posts twice.
+//!
+//! A client sends `Idempotency-Key` with each POST that posts an activity. The
+//! server claims the key before it acts ([`claim`]): the first request of a
+//! key proceeds and leaves a pending record; once it succeeds, the record
+//! keeps its answer, which a replay (same key, same request) gets back
+//! unchanged. A failed request releases its key, so the client may retry
+//! with it once the cause is fixed. The same key with another request is
+//! refused. A pending record older than [`PENDING_TTL_S`] is taken over (its
+//! request died midway).
+
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+use crate::time::Instant;
+
+/// The request header carrying the key.
+pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+
+/// The longest key accepted.
+pub const MAX_KEY_LEN: usize = 128;
+
+/// After this many seconds a pending claim is taken to have died.
+pub const PENDING_TTL_S: i64 = 120;
+
+/// Why an idempotency key is refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum IdempotencyError {
+    /// No key was sent.
+    #[error("`Idempotency-Key` is required: send a fresh random key (a UUID) with each new request, and the same key when you retry it")]
+    Missing,
+    /// The key has characters or a length the server does not accept.
+    #[error("`Idempotency-Key` must be 1 to {MAX_KEY_LEN} characters among A-Z a-z 0-9 . _ : -")]
+    Malformed,
+}
+
+/// Checks a key: 1 to 128 of `A-Z a-z 0-9 . _ : -`.
+pub fn check_key(key: Option<&str>) -> Result<&str, IdempotencyError> {
+    let key = key.ok_or(IdempotencyError::Missing)?;
+    let ok = (1..=MAX_KEY_LEN).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'));
+    if ok {
+        Ok(key)
+    } else {
+        Err(IdempotencyError::Malformed)
+    }
+}
+
+/// What identifies a request: the SHA-256 (hex) of its method, path and body.
+pub fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
+    let mut hash = Sha256::new();
+    for part in [method.as_bytes(), b"\n", path.as_bytes(), b"\n", body] {
+        hash.update(part);
+    }
+    hex::encode(hash.finalize())
+}
+
+/// A key's record in the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyRecord {
+    /// The request's [`fingerprint`].
+    pub fingerprint: String,
+    /// Where the request stands.
+    pub state: KeyState,
+}
+
+/// Where the request of a key stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum KeyState {
+    /// Being answered since `since`.
+    Pending {
+        /// When the request claimed the key.
+        since: Instant,
+    },
+    /// Answered: the status and JSON body to replay.
+    Done {
+        /// The HTTP status.
+        status: u16,
+        /// The body.
+        body: String,
+    },
+}
+
+/// What a request with a key may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// Go ahead: store this pending record first.
+    Proceed(KeyRecord),
+    /// Answer the stored answer again.
+    Replay {
+        /// The HTTP status.
+        status: u16,
+        /// The body.
+        body: String,
+    },
+    /// The same request is being answered right now: retry shortly.
+    InProgress,
+    /// The key was used for another request.
+    Mismatch,
+}
+
+/// Decides what a request with `fingerprint` may do, given the key's record.
+pub fn claim(existing: Option<&KeyRecord>, fingerprint: &str, now: Instant) -> Claim {
+    let proceed = || {
+        Claim::Proceed(KeyRecord {
+            fingerprint: fingerprint.to_owned(),
+            state: KeyState::Pending { since: now },
+        })
+    };
+    let Some(record) = existing else {
+        return proceed();
+    };
+    match &record.state {
+        KeyState::Pending { since } if now >= *since + Duration::seconds(PENDING_TTL_S) => {
+            proceed()
+        }
+        _ if record.fingerprint != fingerprint => Claim::Mismatch,
+        KeyState::Pending { .. } => Claim::InProgress,
+        KeyState::Done { status, body } => Claim::Replay {
+            status: *status,
+            body: body.clone(),
+        },
+    }
+}
+
+/// The record of a request answered with `status` and `body`.
+pub fn done(fingerprint: &str, status: u16, body: String) -> KeyRecord {
+    KeyRecord {
+        fingerprint: fingerprint.to_owned(),
+        state: KeyState::Done { status, body },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    fn t(s: u32) -> Instant {
+        Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, s).unwrap()
+    }
+
+    #[test]
+    fn keys() {
+        assert_eq!(check_key(None), Err(IdempotencyError::Missing));
+        assert_eq!(check_key(Some("")), Err(IdempotencyError::Malformed));
+        assert_eq!(check_key(Some("a/b")), Err(IdempotencyError::Malformed));
+        assert_eq!(
+            check_key(Some(&"a".repeat(129))),
+            Err(IdempotencyError::Malformed)
+        );
+        let uuid = "0b6f4c3e-6a43-4b59-9d56-2bd4a3c1f0aa";
+        assert_eq!(check_key(Some(uuid)), Ok(uuid));
+    }
+
+    #[test]
+    fn first_replay_mismatch_and_in_progress() {
+        let fp = fingerprint("POST", "/meetings/end", b"{}");
+        assert_ne!(fp, fingerprint("POST", "/meetings/end", b"{ }"));
+        let Claim::Proceed(pending) = claim(None, &fp, t(0)) else {
+            panic!("a fresh key proceeds");
+        };
+        assert_eq!(claim(Some(&pending), &fp, t(1)), Claim::InProgress);
+        assert_eq!(claim(Some(&pending), "other", t(1)), Claim::Mismatch);
+        let answered = done(&fp, 201, "{\"ok\":true}".into());
+        assert_eq!(
+            claim(Some(&answered), &fp, t(2)),
+            Claim::Replay {
+                status: 201,
+                body: "{\"ok\":true}".into()
+            }
+        );
+        assert_eq!(claim(Some(&answered), "other", t(2)), Claim::Mismatch);
+    }
+
+    #[test]
+    fn a_dead_pending_claim_is_taken_over() {
+        let pending = KeyRecord {
+            fingerprint: "a".into(),
+            state: KeyState::Pending { since: t(0) },
+        };
+        let later = t(0) + Duration::seconds(PENDING_TTL_S);
+        assert!(matches!(
+            claim(Some(&pending), "b", later),
+            Claim::Proceed(_)
+        ));
+    }
+}

@@ -1,0 +1,185 @@
+//! What the server posts for a meeting: the Start and End activities as
+//! drafts for a store or CRM, and the OTP approval a meeting uses up (rule 11).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::lead::EventCode;
+use crate::otp::Approval;
+use crate::plan::{EndPlan, RecordingMeta, StartPlan};
+use crate::settings::Entry;
+use crate::time::Instant;
+
+/// An activity ready to be posted on a lead.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityDraft {
+    /// The lead's id.
+    pub lead_id: String,
+    /// The activity type's code.
+    pub event_code: EventCode,
+    /// The sales user who posts it.
+    pub user: String,
+    /// When it is created: the server's time of the post.
+    pub created_on: Instant,
+    /// A note for people reading the lead's history.
+    pub note: String,
+    /// Activity fields by schema name (the End's three recording fields).
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
+    /// The recordings attached (End only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recordings: Vec<RecordingMeta>,
+    /// Dual mode: the Start activity an End closes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_activity_id: Option<String>,
+}
+
+/// An activity as posted: its id and its draft.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostedActivity {
+    /// The id the store or CRM gave it.
+    pub id: String,
+    /// What was posted.
+    pub activity: ActivityDraft,
+}
+
+/// The Start activity of a Dual-mode meeting, posted at the plan's time (rule 15: no fields).
+pub fn start_draft(plan: &StartPlan, lead_id: &str, user: &str) -> ActivityDraft {
+    ActivityDraft {
+        lead_id: lead_id.to_owned(),
+        event_code: plan.event_code,
+        user: user.to_owned(),
+        created_on: plan.created_on,
+        note: format!("Meeting recording started by {user}"),
+        fields: BTreeMap::new(),
+        recordings: Vec::new(),
+        start_activity_id: None,
+    }
+}
+
+/// The End activity with its recording fields and recordings (rule 16),
+/// created at `now`. `recordings` are the ones the plan lists, in its order.
+pub fn end_draft(
+    plan: &EndPlan,
+    lead_id: &str,
+    user: &str,
+    recordings: &[RecordingMeta],
+    now: Instant,
+) -> ActivityDraft {
+    let listed = recordings
+        .iter()
+        .map(|r| format!("{} ({} bytes, SHA-256 {})", r.id, r.size_bytes, r.sha256))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let name = plan.display_name.as_deref().unwrap_or("Meeting");
+    ActivityDraft {
+        lead_id: lead_id.to_owned(),
+        event_code: plan.event_code,
+        user: user.to_owned(),
+        created_on: now,
+        note: format!(
+            "{name} recorded by {user}: {} recording(s): {listed}",
+            recordings.len()
+        ),
+        fields: plan.fields.clone(),
+        recordings: recordings.to_vec(),
+        start_activity_id: plan.start_activity_id.clone(),
+    }
+}
+
+/// The entry codes an OTP approval for `entry` may be recorded under, in the
+/// order they are looked up: the entry's activity (rule 3), then its Start code.
+pub fn approval_entry_codes(entry: &Entry) -> Vec<EventCode> {
+    let mut codes = vec![entry.activity_code()];
+    if let Some(start) = entry.meeting_start_event_code {
+        if !codes.contains(&start) {
+            codes.push(start);
+        }
+    }
+    codes
+}
+
+/// What an approval key holds: the approval the OTP Lapp wrote, or the
+/// record that a meeting used it up (one verified OTP serves one meeting).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ApprovalSlot {
+    /// Verified and not used yet.
+    Open(Approval),
+    /// Used by a meeting.
+    Used(UsedApproval),
+}
+
+/// An approval a meeting used up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsedApproval {
+    /// The approval as it was.
+    pub used: Approval,
+    /// When the meeting used it.
+    pub used_at: Instant,
+    /// The request that used it (its idempotency key).
+    pub by: String,
+}
+
+impl ApprovalSlot {
+    /// The approval, while it is not used.
+    pub fn open(&self) -> Option<&Approval> {
+        match self {
+            Self::Open(approval) => Some(approval),
+            Self::Used(_) => None,
+        }
+    }
+
+    /// The slot once a meeting (`by`) used the approval at `now`; `None` when already used.
+    pub fn use_up(&self, now: Instant, by: &str) -> Option<ApprovalSlot> {
+        self.open().map(|approval| {
+            ApprovalSlot::Used(UsedApproval {
+                used: approval.clone(),
+                used_at: now,
+                by: by.to_owned(),
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::otp::{Phone, Subject};
+    use crate::settings::check_settings;
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn approval_codes_try_the_activity_then_the_start() {
+        let dual = check_settings(include_str!("../../fixtures/settings/seed-dual.json"))
+            .settings
+            .unwrap();
+        assert_eq!(approval_entry_codes(&dual.data[1]), vec![222, 221]);
+        let single = check_settings(include_str!("../../fixtures/settings/seed-single.json"))
+            .settings
+            .unwrap();
+        assert_eq!(approval_entry_codes(&single.data[0]), vec![158]);
+    }
+
+    #[test]
+    fn an_approval_is_used_once_and_reads_back() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
+        let approval = Approval {
+            subject: Subject::new("L-1", 221, "U-1").unwrap(),
+            phone: Phone::parse("phone", "+919800000001").unwrap(),
+            verified_at: at,
+        };
+        let written = serde_json::to_string(&approval).unwrap();
+        let slot: ApprovalSlot = serde_json::from_str(&written).unwrap();
+        assert_eq!(slot.open(), Some(&approval));
+        let used = slot.use_up(at, "key-1").unwrap();
+        let text = serde_json::to_string(&used).unwrap();
+        let back: ApprovalSlot = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.open(), None);
+        assert_eq!(back.use_up(at, "key-2"), None);
+    }
+}
