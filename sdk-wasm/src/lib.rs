@@ -1,1 +1,33 @@
-//! tmp
+//! # recrules-wasm: the rules of Activity Audio Recording for JavaScript
+//!
+//! Thin `wasm-bindgen` bindings of [`recrules_sdk`] for the npm package
+//! `@recrules/rules` (phones through React Native, the web, Node). They hold
+//! no rule: each function reads its arguments into the sdk's serde types,
+//! calls the sdk and gives back the sdk's JSON answer as a JS value. The
+//! TypeScript types of every input and output are derived from the sdk's Rust
+//! types (tsify, the sdk's `wasm` feature).
+//!
+//! A malformed argument throws a JS `Error` naming the function, the argument
+//! and what is wrong with it (for a list, which item).
+
+mod convert;
+mod otp;
+mod rules;
+mod session;
+mod vector;
+
+pub use otp::otp_resend_countdown;
+pub use rules::{check_settings, plan_end, precheck, LeadHistory, Rules};
+pub use session::RecordingSession;
+pub use vector::run_vector;
+
+use wasm_bindgen::prelude::*;
+
+/// The two TypeScript types the Rust types refer to without deriving them.
+#[wasm_bindgen(typescript_custom_section)]
+const TS_SHARED_TYPES: &str = r#"
+/** A moment in UTC, as an RFC 3339 string (`2026-11-20T10:00:00Z`). Arguments also take a `Date`. */
+export type Instant = string;
+/** Any JSON value. */
+export type Value = null | boolean | number | string | Value[] | { [key: string]: Value };
+"#;

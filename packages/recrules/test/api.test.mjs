@@ -1,0 +1,134 @@
+// The package's API beyond the vectors: the session persisted as JSON and
+// resumed, the precheck's provisional flag, the OTP countdown, and thrown
+// errors on bad input.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+import {
+  checkSettings,
+  LeadHistory,
+  otpResendCountdown,
+  planEnd,
+  precheck,
+  RecordingSession,
+  Rules,
+  runVector,
+} from "@recrules/rules";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const seedDual = readFileSync(path.join(here, "../../../fixtures/settings/seed-dual.json"), "utf8");
+const lead = { id: "L-1", fields: { Phone: "+919800000001" } };
+
+test("a session persisted as JSON resumes where it was", () => {
+  const session = new RecordingSession("ios", "L-1", 221, "T-9");
+  assert.deepEqual(session.apply({ type: "start", at: "2026-11-20T10:00:00Z", id: "rec-1" }), []);
+  assert.deepEqual(session.apply({ type: "stop", at: "2026-11-20T10:01:30Z", size_bytes: 1000 }), [{ type: "kept", id: "rec-1" }]);
+  session.apply({ type: "start", at: new Date("2026-11-20T10:02:00Z"), id: "rec-2" });
+  assert.equal(session.status(), "recording");
+
+  // The app is killed: it saved the JSON text, and resumes from it.
+  const saved = JSON.stringify(session);
+  assert.deepEqual(JSON.parse(saved), session.state());
+  const resumed = RecordingSession.resume(saved);
+  assert.deepEqual(resumed.state(), session.state());
+  assert.equal(resumed.status(), "recording");
+  assert.deepEqual(RecordingSession.resume(session.state()).state(), session.state());
+
+  // iOS keeps what was recorded when the app is killed.
+  assert.deepEqual(resumed.apply({ type: "app_killed", at: "2026-11-20T10:03:00Z" }), [{ type: "kept", id: "rec-2" }]);
+  const pending = resumed.pending();
+  assert.deepEqual(pending.map((p) => [p.id, p.reason, p.duration_minutes, p.task_id]), [
+    ["rec-1", "form_not_submitted", "1.50", "T-9"],
+    ["rec-2", "form_not_submitted", "1.00", "T-9"],
+  ]);
+  assert.equal(resumed.taskOpen(), true);
+  // The original is untouched by what the resumed copy did.
+  assert.equal(session.status(), "recording");
+});
+
+test("a refused session event throws with its code and leaves the session as it was", () => {
+  const session = new RecordingSession("android", "L-1", 221);
+  const before = session.state();
+  assert.throws(() => session.apply({ type: "pause", at: "2026-11-20T10:00:00Z" }), (e) => {
+    assert.ok(e instanceof Error);
+    assert.equal(e.code, "not_now");
+    assert.equal(e.detail.error, "not_now");
+    assert.match(e.message, /`pause` is not possible while idle/);
+    return true;
+  });
+  assert.deepEqual(session.state(), before);
+});
+
+test("the device's precheck is provisional", () => {
+  const history = [{ id: "A-1", event_code: 154, created_on: "2026-11-20T09:00:00Z", user: "U-1" }];
+  const input = { activity_code: 221, user: "U-1", otp_verified_at: "2026-11-20T09:58:00Z" };
+  const decision = precheck(seedDual, lead, history, input, "2026-11-20T10:00:00Z");
+  assert.equal(decision.provisional, true);
+  const rules = new Rules(checkSettings(seedDual).settings);
+  const again = rules.precheck(new LeadHistory(lead, history), input, new Date("2026-11-20T10:00:00Z"));
+  assert.deepEqual(again, decision);
+});
+
+test("planEnd answers the stable JSON form", () => {
+  const answer = planEnd(seedDual, lead, [], { activity_code: 222, user: "U-1", recordings: [] }, "2026-11-20T10:00:00Z");
+  assert.equal(answer.ok, false);
+  assert.equal(answer.error, "missing_start");
+  assert.equal(typeof answer.message, "string");
+});
+
+test("the OTP countdown runs from the server's last answer", () => {
+  const answer = {
+    outcome: "sent",
+    remaining_retry_count: 2,
+    retry_after_s: 30,
+    expires_in_s: 600,
+    attempts_left: 5,
+    phone_masked: "+91******0001",
+    display_message: "m",
+  };
+  const received = "2026-11-20T10:00:00Z";
+  assert.equal(otpResendCountdown(answer, received, "2026-11-20T10:00:29Z"), 1);
+  assert.equal(otpResendCountdown(answer, received, new Date("2026-11-20T10:05:00Z")), 0);
+  assert.equal(otpResendCountdown({ ...answer, retry_after_s: null }, received, received), undefined);
+});
+
+test("bad input throws an Error naming the function, the argument and what is wrong", () => {
+  const cases = [
+    [() => checkSettings(42), /^checkSettings: argument `text` must be a string, got number$/],
+    [() => precheck(seedDual, lead, [{ id: "A", event_code: 1, created_on: "yesterday" }], { activity_code: 221, user: "U" }, "2026-11-20T10:00:00Z"),
+      /^precheck: argument `history` is not valid at `\[0\]`: input contains invalid characters/],
+    [() => precheck(seedDual, lead, [], { activity_code: "221", user: "U" }, "2026-11-20T10:00:00Z"),
+      /^precheck: argument `input` is not valid: invalid type: string "221", expected u32$/],
+    [() => precheck(seedDual, lead, [], { activity_code: 221, user: "U" }), /^precheck: argument `now` is missing$/],
+    [() => precheck("{}", lead, [], { activity_code: 221, user: "U" }, "2026-11-20T10:00:00Z"),
+      /^precheck: argument `settings` holds invalid settings: error at RecordingEnabled \(line 1, column 1\): missing required key `RecordingEnabled`/],
+    [() => new Rules("{ not json"), /^new Rules: argument `settings` holds invalid settings: error at \(root\) \(line 1, column 3\): invalid JSON/],
+    [() => new LeadHistory({ id: "L", extra: 1 }, []), /^new LeadHistory: argument `lead` is not valid: unknown field `extra`/],
+    [() => new RecordingSession("windows", "L", 221), /^new RecordingSession: argument `platform` is not valid: unknown variant `windows`/],
+    [() => new RecordingSession("ios", "L", -1), /^new RecordingSession: argument `activityCode` is not valid: invalid value: integer `-1`, expected u32$/],
+    [() => new RecordingSession("ios", "L", 221).apply({ type: "jump", at: "2026-11-20T10:00:00Z" }),
+      /^RecordingSession\.apply: argument `event` is not valid: unknown variant `jump`/],
+    [() => RecordingSession.resume("{\"platform\": \"ios\""), /^RecordingSession\.resume: argument `state` is not valid: EOF while parsing an object at line 1 column 18$/],
+    [() => runVector("[", null), /^runVector: argument `vector` is not valid: EOF while parsing a list/],
+    [() => runVector({}, 7), /^runVector: argument `settingsText` must be a string, got number$/],
+    [() => otpResendCountdown({ outcome: "sent" }, "2026-11-20T10:00:00Z", "2026-11-20T10:00:00Z"),
+      /^otpResendCountdown: argument `answer` is not valid: missing field `phone_masked`$/],
+    [() => { const cyclic = { id: "L" }; cyclic.self = cyclic; precheck(seedDual, cyclic, [], {}, "2026-11-20T10:00:00Z"); },
+      /^precheck: argument `lead` cannot be turned into JSON: /],
+  ];
+  for (const [call, message] of cases) {
+    assert.throws(call, (e) => {
+      assert.ok(e instanceof Error, `not an Error: ${e}`);
+      assert.match(e.message, message);
+      return true;
+    });
+  }
+});
+
+test("a Rules method takes a LeadHistory, not a plain object", () => {
+  const rules = new Rules(seedDual);
+  assert.throws(() => rules.precheck(lead, { activity_code: 221, user: "U" }, "2026-11-20T10:00:00Z"), Error);
+});

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Checks every OpenAPI document in openapi/*.yaml against the running Lapps with
+# schemathesis: no 5xx, only documented status codes, documented content types,
+# and answers that match their schemas.
+#
+#   bash scripts/schemathesis.sh                  # all documents
+#   bash scripts/schemathesis.sh openapi/otp.yaml # only these
+#
+# Environment:
+#   RECRULES_HOST_BIN          the host binary [target/debug/recrules-host; built if missing]
+#   SCHEMATHESIS_MAX_EXAMPLES  test cases per operation and phase [25]
+#   SCHEMATHESIS_SEED          the random seed [a fixed one, so runs repeat]
+#   SCHEMATHESIS_TIMEOUT_S     time limit of one document's run [300]
+#   SCHEMATHESIS_MANIFEST      the Spin manifest to serve [spin.toml]
+#
+# schemathesis (pinned in scripts/schemathesis-requirements.txt) is installed into
+# target/venv if it is not there. The host serves the root spin.toml on a free
+# loopback port with a fresh state directory, in Test mode with the `log` SMS
+# gateway, for one test org; it is stopped on exit. Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+host_bin=${RECRULES_HOST_BIN:-target/debug/recrules-host}
+max_examples=${SCHEMATHESIS_MAX_EXAMPLES:-25}
+seed=${SCHEMATHESIS_SEED:-20261125}
+doc_timeout=${SCHEMATHESIS_TIMEOUT_S:-300}
+venv=target/venv
+requirements=scripts/schemathesis-requirements.txt
+manifest=${SCHEMATHESIS_MANIFEST:-spin.toml}
+org=schemathesis-org
+key=schemathesis-key-0123456789abcdef
+out=target/schemathesis
+
+say() { printf 'schemathesis.sh: %s\n' "$*" >&2; }
+
+# --- the documents
+if (($# > 0)); then
+  docs=("$@")
+else
+  shopt -s nullglob
+  docs=(openapi/*.yaml openapi/*.yml)
+  shopt -u nullglob
+fi
+if ((${#docs[@]} == 0)); then
+  say "no OpenAPI document under openapi/"
+  exit 1
+fi
+
+# --- schemathesis, pinned, in a venv (installed only when missing or not the pinned version)
+pinned=$(grep -Eo '^schemathesis==[^[:space:]]+' "$requirements" | cut -d= -f3)
+installed=""
+if [[ -x $venv/bin/schemathesis ]]; then
+  installed=$("$venv/bin/schemathesis" --version 2>/dev/null | grep -Eo '[0-9]+(\.[0-9]+)+' | head -n1 || true)
+fi
+if [[ $installed != "$pinned" ]]; then
+  say "installing schemathesis $pinned into $venv"
+  [[ -x $venv/bin/python ]] || python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+fi
+
+# --- the host and the Lapps
+if [[ ! -x $host_bin ]]; then
+  say "building the host ($host_bin is missing)"
+  cargo build -p recrules-host --bin recrules-host
+fi
+missing=0
+while IFS= read -r source; do
+  [[ -f $source ]] || { say "missing $source"; missing=1; }
+done < <(sed -nE 's/^[[:space:]]*source[[:space:]]*=[[:space:]]*"([^"]+)".*/\1/p' "$manifest")
+if ((missing)); then
+  say "building the Lapps (recrules-host build)"
+  "$host_bin" build --manifest "$manifest"
+fi
+
+mkdir -p "$out"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/recrules-schemathesis.XXXXXX")
+host_pid=""
+cleanup() {
+  if [[ -n $host_pid ]] && kill -0 "$host_pid" 2>/dev/null; then
+    kill "$host_pid" 2>/dev/null || true
+    wait "$host_pid" 2>/dev/null || true
+  fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+say "starting $host_bin on $manifest"
+SPIN_VARIABLE_ORG_API_KEYS="{\"$org\": \"$key\"}" \
+  SPIN_VARIABLE_ORG_ADMIN_KEYS="{\"$org\": \"$key\"}" \
+  SPIN_VARIABLE_LAPP_ENV=Test \
+  SPIN_VARIABLE_SMS_GATEWAY=log \
+  "$host_bin" up --manifest "$manifest" --listen 127.0.0.1:0 \
+  --state-dir "$tmp/state" --cache-dir "$out/cache" \
+  >"$tmp/host.out" 2>"$tmp/host.err" &
+host_pid=$!
+
+# Wait (at most 180 s: the first start compiles the components) for `Serving http://ADDR`.
+base=""
+for _ in $(seq 1 360); do
+  line=$(head -n1 "$tmp/host.out" 2>/dev/null || true)
+  if [[ $line == "Serving "* ]]; then
+    base=${line#Serving }
+    base=${base%/}
+    break
+  fi
+  if ! kill -0 "$host_pid" 2>/dev/null; then
+    break
+  fi
+  sleep 0.5
+done
+if [[ -z $base ]]; then
+  say "the host did not start; its stderr:"
+  cat "$tmp/host.err" >&2
+  exit 1
+fi
+say "host at $base"
+
+checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
+failed=()
+for doc in "${docs[@]}"; do
+  name=$(basename "$doc")
+  name=${name%.*}
+  say "== $doc (max $max_examples examples per operation, seed $seed)"
+  status=0
+  timeout --signal=INT --kill-after=30 "$doc_timeout" \
+    "$venv/bin/schemathesis" --no-color run "$doc" \
+    --url "$base" \
+    --header "x-org-id: $org" \
+    --header "x-api-key: $key" \
+    --generation-with-security-parameters false \
+    --checks "$checks" \
+    --phases examples,coverage,fuzzing \
+    --max-examples "$max_examples" \
+    --seed "$seed" \
+    --workers 2 \
+    --request-timeout 30 \
+    --generation-database none \
+    --report junit \
+    --report-junit-path "$root/$out/$name.junit.xml" \
+    --report-dir "$root/$out" ||
+    status=$?
+  if ((status != 0)); then
+    say "$doc: FAILED (exit $status)"
+    failed+=("$doc")
+  else
+    say "$doc: passed"
+  fi
+done
+
+if ! kill -0 "$host_pid" 2>/dev/null; then
+  say "the host stopped during the run; its stderr:"
+  tail -n 50 "$tmp/host.err" >&2
+  exit 1
+fi
+if ((${#failed[@]} > 0)); then
+  say "host stderr (last 30 lines):"
+  tail -n 30 "$tmp/host.err" >&2
+  say "failed: ${failed[*]}"
+  exit 1
+fi
+say "all ${#docs[@]} document(s) passed"

@@ -1,0 +1,177 @@
+//! The settings checker, the precheck before a recording and the End plan.
+
+use recrules_sdk::lead::{Activity, Lead};
+use recrules_sdk::plan::{self, EndAnswer, EndInput};
+use recrules_sdk::settings::{self, Settings};
+use recrules_sdk::validate::{self, PrecheckInput};
+use wasm_bindgen::prelude::*;
+
+use crate::convert::{to_js, Arg};
+
+/// Checks a settings JSON text (rules 1 to 7): every error and warning with
+/// its JSON path, line and column, and the settings when they are valid.
+#[wasm_bindgen(js_name = checkSettings, unchecked_return_type = "CheckReport")]
+pub fn check_settings(
+    #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+) -> Result<JsValue, JsValue> {
+    let text = Arg::new("checkSettings", "text").text(&text)?;
+    to_js(&settings::check_settings(&text))
+}
+
+/// The device's decision whether a recording may begin: every validation of
+/// the entry, evaluated at `now`, flagged `provisional` (the server decides
+/// again, rule 14). For many decisions, keep a [`Rules`] and a [`LeadHistory`].
+#[wasm_bindgen(unchecked_return_type = "Decision")]
+pub fn precheck(
+    #[wasm_bindgen(unchecked_param_type = "Settings | string")] settings: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Lead")] lead: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Activity[]")] history: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "PrecheckInput")] input: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Instant | Date")] now: JsValue,
+) -> Result<JsValue, JsValue> {
+    const F: &str = "precheck";
+    let rules = Rules::read(F, &settings)?;
+    rules.decide(F, &LeadHistory::read(F, &lead, &history)?, &input, &now)
+}
+
+/// The End activity to post, or why it is refused, in the stable JSON form
+/// (`{"ok": true, ...}` or `{"ok": false, "error": CODE, "message": ...}`).
+#[wasm_bindgen(js_name = planEnd, unchecked_return_type = "EndAnswer")]
+pub fn plan_end(
+    #[wasm_bindgen(unchecked_param_type = "Settings | string")] settings: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Lead")] lead: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Activity[]")] history: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "EndInput")] input: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Instant | Date")] now: JsValue,
+) -> Result<JsValue, JsValue> {
+    const F: &str = "planEnd";
+    let rules = Rules::read(F, &settings)?;
+    rules.end(F, &LeadHistory::read(F, &lead, &history)?, &input, &now)
+}
+
+/// An account's settings, checked once, for many decisions.
+#[wasm_bindgen]
+pub struct Rules {
+    settings: Settings,
+}
+
+#[wasm_bindgen]
+impl Rules {
+    /// Checks the settings: a settings JSON text, or its object (such as
+    /// `checkSettings(text).settings`). Throws when they hold an error.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "Settings | string")] settings: JsValue,
+    ) -> Result<Rules, JsValue> {
+        Self::read("new Rules", &settings)
+    }
+
+    /// The settings as checked and normalised.
+    #[wasm_bindgen(getter, unchecked_return_type = "Settings")]
+    pub fn settings(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.settings)
+    }
+
+    /// The device's decision for a recording with `lead`, flagged `provisional`.
+    #[wasm_bindgen(unchecked_return_type = "Decision")]
+    pub fn precheck(
+        &self,
+        lead: &LeadHistory,
+        #[wasm_bindgen(unchecked_param_type = "PrecheckInput")] input: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Instant | Date")] now: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        self.decide("Rules.precheck", lead, &input, &now)
+    }
+
+    /// The End activity to post for `lead`, or why it is refused.
+    #[wasm_bindgen(js_name = planEnd, unchecked_return_type = "EndAnswer")]
+    pub fn plan_end(
+        &self,
+        lead: &LeadHistory,
+        #[wasm_bindgen(unchecked_param_type = "EndInput")] input: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Instant | Date")] now: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        self.end("Rules.planEnd", lead, &input, &now)
+    }
+}
+
+impl Rules {
+    /// Reads and checks the `settings` argument of `func`.
+    fn read(func: &'static str, value: &JsValue) -> Result<Rules, JsValue> {
+        let arg = Arg::new(func, "settings");
+        let text = match value.as_string() {
+            Some(text) => text,
+            None => arg.json(value)?,
+        };
+        let report = settings::check_settings(&text);
+        match report.settings {
+            Some(settings) => Ok(Rules { settings }),
+            None => {
+                let errors: Vec<String> = report.errors().map(ToString::to_string).collect();
+                Err(arg.error(format!("holds invalid settings: {}", errors.join("; "))))
+            }
+        }
+    }
+
+    /// [`validate::precheck_on_device`] with the arguments of `func`.
+    fn decide(
+        &self,
+        func: &'static str,
+        lead: &LeadHistory,
+        input: &JsValue,
+        now: &JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let input: PrecheckInput = Arg::new(func, "input").read(input)?;
+        let now = Arg::new(func, "now").read(now)?;
+        to_js(&validate::precheck_on_device(
+            &self.settings,
+            &lead.lead,
+            &lead.history,
+            &input,
+            now,
+        ))
+    }
+
+    /// [`plan::plan_end`] with the arguments of `func`, as an [`EndAnswer`].
+    fn end(
+        &self,
+        func: &'static str,
+        lead: &LeadHistory,
+        input: &JsValue,
+        now: &JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let input: EndInput = Arg::new(func, "input").read(input)?;
+        let now = Arg::new(func, "now").read(now)?;
+        let result = plan::plan_end(&self.settings, &lead.lead, &lead.history, &input, now);
+        to_js(&EndAnswer::from(result))
+    }
+}
+
+/// A lead and its activities, read once, for many decisions.
+#[wasm_bindgen]
+pub struct LeadHistory {
+    lead: Lead,
+    history: Vec<Activity>,
+}
+
+#[wasm_bindgen]
+impl LeadHistory {
+    /// Reads a lead and its activities (Starts and Ends included).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "Lead")] lead: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Activity[]")] history: JsValue,
+    ) -> Result<LeadHistory, JsValue> {
+        Self::read("new LeadHistory", &lead, &history)
+    }
+}
+
+impl LeadHistory {
+    /// Reads the `lead` and `history` arguments of `func`.
+    fn read(func: &'static str, lead: &JsValue, history: &JsValue) -> Result<LeadHistory, JsValue> {
+        Ok(LeadHistory {
+            lead: Arg::new(func, "lead").read(lead)?,
+            history: Arg::new(func, "history").read_list(history)?,
+        })
+    }
+}
