@@ -221,3 +221,60 @@ fn wrong_crm_keys_are_a_bad_gateway() {
     assert_eq!(reply.status, 502, "{}", reply.text());
     assert!(reply.text().contains("secret key"), "{}", reply.text());
 }
+
+#[test]
+fn an_end_pairs_with_the_start_this_lapp_posted_although_the_crm_names_the_api_user() {
+    use sha2::{Digest, Sha256};
+    let stub = stub();
+    let app = app(&stub, SECRET_KEY);
+    let start = meeting("L-1", 209).to_string();
+    expect(
+        &call(
+            &app,
+            "POST",
+            "/meetings/start",
+            KEY,
+            &[("idempotency-key", "s-1")],
+            start.as_bytes(),
+        ),
+        201,
+    );
+    // The CRM says the API key's owner created the Start, not U-1.
+    let posted = stub.activities("L-1");
+    assert_eq!(posted.last().unwrap()["CreatedBy"].as_str(), Some(API_USER));
+
+    let bytes = vec![7u8; 2048];
+    let sha = hex::encode(Sha256::digest(&bytes));
+    let put = call(
+        &app,
+        "PUT",
+        "/recordings/crm-r1",
+        KEY,
+        &[("x-content-sha256", sha.as_str())],
+        &bytes,
+    );
+    assert_eq!(put.status, 201, "{}", put.text());
+    let now = chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now());
+    let started = (now - chrono::Duration::seconds(120)).to_rfc3339();
+    let ended = (now - chrono::Duration::seconds(30)).to_rfc3339();
+    let end = json!({
+        "lead": "L-1", "activity_code": 210, "user": "U-1",
+        "recordings": [{ "id": "crm-r1", "started_at": started, "ended_at": ended,
+                         "duration_s": 90, "size_bytes": bytes.len(), "sha256": sha }],
+    })
+    .to_string();
+    let answer = expect(
+        &call(
+            &app,
+            "POST",
+            "/meetings/end",
+            KEY,
+            &[("idempotency-key", "e-1")],
+            end.as_bytes(),
+        ),
+        201,
+    );
+    assert_eq!(answer["ok"], true, "{answer}");
+    let end_activity = stub.activities("L-1").last().cloned().unwrap();
+    assert_eq!(end_activity["EventCode"].as_u64(), Some(210));
+}

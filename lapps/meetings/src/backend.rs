@@ -9,7 +9,11 @@
 //! never lose one another.
 //!
 //! In `crm`, [`recrules_crm`] reads leads and histories and creates
-//! activities; its errors answer their own status ([`recrules_crm::CrmError::status`]:
+//! activities. The CRM records the API key's owner as every activity's
+//! author, so the user who posted each activity this Lapp creates is kept in
+//! the store (`{org}/meetings/crm-author/{activity id}`) and put back on the
+//! history it reads: the rules pair an End with its user's Start (rule 15).
+//! Its errors answer their own status ([`recrules_crm::CrmError::status`]:
 //! 404 unknown lead, 502 CRM error, 503 rate limited, 504 timeout).
 
 use recrules_crm::{create_activity, get_lead, retrieve_history, CrmConfig, CrmError, NewActivity};
@@ -34,7 +38,14 @@ pub enum Backend<'s> {
         org: OrgId,
     },
     /// Leads and activities in the CRM.
-    Crm(CrmConfig),
+    Crm {
+        /// How to reach it.
+        cfg: CrmConfig,
+        /// The store keeping the authors of the activities this Lapp posted.
+        store: &'s Store,
+        /// The org.
+        org: OrgId,
+    },
 }
 
 impl<'s> Backend<'s> {
@@ -45,7 +56,11 @@ impl<'s> Backend<'s> {
                 store,
                 org: org.clone(),
             },
-            StoreKind::Crm => Backend::Crm(crm_config()?),
+            StoreKind::Crm => Backend::Crm {
+                cfg: crm_config()?,
+                store,
+                org: org.clone(),
+            },
         })
     }
 
@@ -61,7 +76,7 @@ impl<'s> Backend<'s> {
                         format!("no lead `{id}`: create it with POST /leads first"),
                     )
                 }),
-            Backend::Crm(cfg) => get_lead(cfg, id).await.map_err(crm_failure),
+            Backend::Crm { cfg, .. } => get_lead(cfg, id).await.map_err(crm_failure),
         }
     }
 
@@ -71,7 +86,15 @@ impl<'s> Backend<'s> {
             Backend::Kv { store, org } => {
                 Ok(posted(store, org, id)?.iter().map(as_activity).collect())
             }
-            Backend::Crm(cfg) => retrieve_history(cfg, id).await.map_err(crm_failure),
+            Backend::Crm { cfg, store, org } => {
+                let mut history = retrieve_history(cfg, id).await.map_err(crm_failure)?;
+                for activity in &mut history {
+                    if let Some(user) = store.get::<String>(&keys::crm_author(org, &activity.id))? {
+                        activity.user = Some(user);
+                    }
+                }
+                Ok(history)
+            }
         }
     }
 
@@ -82,7 +105,7 @@ impl<'s> Backend<'s> {
                 self.lead(id).await?;
                 to_json(&posted(store, org, id)?)
             }
-            Backend::Crm(_) => to_json(&self.history(id).await?),
+            Backend::Crm { .. } => to_json(&self.history(id).await?),
         }
     }
 
@@ -101,7 +124,7 @@ impl<'s> Backend<'s> {
                 })?;
                 Ok(id)
             }
-            Backend::Crm(cfg) => {
+            Backend::Crm { cfg, store, org } => {
                 let activity = NewActivity {
                     lead_id: draft.lead_id.clone(),
                     event_code: draft.event_code,
@@ -109,7 +132,10 @@ impl<'s> Backend<'s> {
                     at: draft.created_on,
                     fields: draft.fields.clone().into_iter().collect(),
                 };
-                create_activity(cfg, &activity).await.map_err(crm_failure)
+                let id = create_activity(cfg, &activity).await.map_err(crm_failure)?;
+                let author = Value::String(draft.user.clone()).to_string();
+                store.set_bytes(&keys::crm_author(org, &id), author.as_bytes())?;
+                Ok(id)
             }
         }
     }

@@ -45,3 +45,8 @@ pub fn start_closed(org: &OrgId, start_activity_id: &str) -> String {
         sha256_hex(start_activity_id.as_bytes())
     )
 }
+
+/// Crm: the user who posted the CRM activity `activity_id` through this Lapp.
+pub fn crm_author(org: &OrgId, activity_id: &str) -> String {
+    format!("{}/meetings/crm-author/{activity_id}", org.as_str())
+}
