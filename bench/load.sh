@@ -10,7 +10,8 @@
 #   verify:       POST /otp/verify, a valid body and key, no open challenge
 #                 (`unknown_challenge`: a store read, the rules, a JSON answer);
 #   last-message: GET /otp/test/last-message (Test mode; a store read of the
-#                 SMS the `log` gateway kept for one send made beforehand).
+#                 SMS the `log` gateway kept for one send made beforehand);
+# then verify with no rate limit for 10 s (the headroom).
 #
 # Prints a Markdown table (p50, p99, throughput, status codes) to stdout and
 # keeps oha's JSON reports under target/bench-load/. Loopback only; bounded.
@@ -130,6 +131,10 @@ run() { # NAME, then oha's request arguments
 }
 run verify -m POST -T application/json -d "$verify_body" "$base/otp/verify"
 run last-message "$base/otp/test/last-message?phone=%2B919800000002"
+# Headroom: verify as fast as it goes (closed loop, no rate), 10 s.
+say "verify-max: no rate limit for 10s, $connections connections"
+oha --no-tui "${oha_json_flag[@]}" -z 10s -c "$connections" "${auth[@]}" \
+  -m POST -T application/json -d "$verify_body" "$base/otp/verify" >"$out/verify-max.json"
 
 # Host memory after the run.
 rss_kb=$(awk '/^VmHWM/ {print $2}' "/proc/$host_pid/status" 2>/dev/null || echo "?")
@@ -146,14 +151,16 @@ def ms(s):
 print(f"| route | offered | p50 | p90 | p99 | p99.9 | max | throughput | statuses |")
 print(f"|---|---|---|---|---|---|---|---|---|")
 for name, label in [("verify", "POST /otp/verify (unknown_challenge)"),
-                    ("last-message", "GET /otp/test/last-message")]:
+                    ("last-message", "GET /otp/test/last-message"),
+                    ("verify-max", "POST /otp/verify, no rate limit (headroom)")]:
     r = json.loads((out / f"{name}.json").read_text())
     s, p = r["summary"], r["latencyPercentiles"]
     codes = ", ".join(f"{k}: {v}" for k, v in sorted(r.get("statusCodeDistribution", {}).items()))
     errors = r.get("errorDistribution") or {}
     if errors:
         codes += "; errors: " + ", ".join(f"{k}: {v}" for k, v in errors.items())
-    print(f"| {label} | {rate}/s x {duration} | {ms(p.get('p50'))} | {ms(p.get('p90'))} | "
+    offered = "max x 10s" if name == "verify-max" else f"{rate}/s x {duration}"
+    print(f"| {label} | {offered} | {ms(p.get('p50'))} | {ms(p.get('p90'))} | "
           f"{ms(p.get('p99'))} | {ms(p.get('p99.9'))} | {ms(s.get('slowest'))} | "
           f"{s.get('requestsPerSec', 0):.1f} req/s | {codes} |")
 print()

@@ -122,9 +122,11 @@ for doc in "${docs[@]}"; do
   name=$(basename "$doc")
   name=${name%.*}
   say "== $doc (max $max_examples examples per operation, seed $seed)"
+  [[ $doc == /* ]] || doc=$root/$doc
   status=0
-  timeout --signal=INT --kill-after=30 "$doc_timeout" \
-    "$venv/bin/schemathesis" --no-color run "$doc" \
+  # Run from $out: schemathesis and hypothesis keep their caches in the working directory.
+  (cd "$out" && timeout --signal=INT --kill-after=30 "$doc_timeout" \
+    "$root/$venv/bin/schemathesis" --no-color run "$doc" \
     --url "$base" \
     --header "x-org-id: $org" \
     --header "x-api-key: $key" \
@@ -138,7 +140,7 @@ for doc in "${docs[@]}"; do
     --generation-database none \
     --report junit \
     --report-junit-path "$root/$out/$name.junit.xml" \
-    --report-dir "$root/$out" ||
+    --report-dir "$root/$out") ||
     status=$?
   if ((status != 0)); then
     say "$doc: FAILED (exit $status)"

@@ -6,7 +6,11 @@
 // `LeadHistory`), as the native bench builds them once.
 //
 // Usage: node scripts/wasm-precheck-bench.mjs [N...]   (default: 10 200 10000)
-// Prints one JSON line per N: { n, ns_per_decision, one_shot_ns_per_decision }.
+// Prints one JSON line per N: { n, ns_per_decision (lazy: `Rules.precheckFor`,
+// `now` as a number, `allowed` and the failures' rules and messages read),
+// lazy_object_ns_per_decision (`Rules.precheck` with the input object and an
+// ISO `now`), full_json_ns_per_decision (`toJSON()` of the decision),
+// one_shot_ns_per_decision (`precheck` with plain objects) }.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -59,13 +63,38 @@ function measure(f, targetMs = 300, rounds = 7) {
 const sizes = process.argv.slice(2).map(Number);
 const rules = new Rules(settingsText);
 const settings = rules.settings;
+const otpMs = nowMs - 3 * 60_000;
+let sink = 0;
+/** What an app reads of a decision: whether it may record, and each failure's rule and message. */
+function read(d) {
+  if (!d.allowed) sink += d.failedRules.length + d.failureMessages.length;
+  d.free();
+}
 for (const n of sizes.length ? sizes : [10, 200, 10_000]) {
   const h = history(n);
   const record = new LeadHistory(lead, h);
-  const sample = rules.precheck(record, input, now);
+  const sample = rules.precheck(record, input, now).toJSON();
   if (!sample.provisional || sample.passed.length + sample.failures.length !== 3) throw new Error(`unexpected decision: ${JSON.stringify(sample)}`);
-  const nsPerDecision = measure(() => rules.precheck(record, input, now));
+  const again = rules.precheckFor(record, 221, "U-1", nowMs, otpMs).toJSON();
+  if (JSON.stringify(again) !== JSON.stringify(sample)) throw new Error("precheckFor differs from precheck");
+  // Lazy: the input fields as arguments, `now` as a number, the decision read field by field.
+  const lazy = measure(() => read(rules.precheckFor(record, 221, "U-1", nowMs, otpMs)));
+  // Lazy with the input object (JSON) and `now` as an ISO string.
+  const lazyObject = measure(() => read(rules.precheck(record, input, now)));
+  // Full JSON: the whole Decision as a JS object.
+  const full = measure(() => {
+    const d = rules.precheck(record, input, now);
+    sink += d.toJSON().failures.length;
+    d.free();
+  });
   const oneShot = measure(() => precheck(settings, lead, h, input, now), 300, 3);
   record.free();
-  console.log(JSON.stringify({ n, ns_per_decision: Math.round(nsPerDecision), one_shot_ns_per_decision: Math.round(oneShot) }));
+  console.log(JSON.stringify({
+    n,
+    ns_per_decision: Math.round(lazy),
+    lazy_object_ns_per_decision: Math.round(lazyObject),
+    full_json_ns_per_decision: Math.round(full),
+    one_shot_ns_per_decision: Math.round(oneShot),
+  }));
 }
+if (sink < 0) console.log(sink);

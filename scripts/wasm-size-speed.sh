@@ -45,29 +45,58 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
     echo "| \`dist/*/recrules_bg.wasm\` | $(kb "$raw") KB | $(kb "$gz") KB | at most 150 KB gzipped |"
     echo
     echo "\`precheck\` per decision on the Dual seed's entry 221 (creation limit, posted counts, OTP), the"
-    echo "inputs of \`sdk/benches/precheck.rs\`. Native: criterion's estimate. Node: \`Rules.precheck\` on a"
-    echo "\`LeadHistory\` read once (settings and history parsed once, as in the native bench), result"
-    echo "returned as a JS object; one-shot: \`precheck(settings, lead, history, input, now)\` with plain objects,"
-    echo "which reads the settings and the whole history on every call."
+    echo "inputs of \`sdk/benches/precheck.rs\`; settings and history read once (\`Rules\`, \`LeadHistory\`),"
+    echo "as the native bench builds them once. Native: criterion's estimate (it builds the \`Decision\`)."
+    echo "Node lazy: \`rules.precheckFor(record, 221, user, nowMs, otpMs)\`, then what an app reads"
+    echo "(\`allowed\`, \`failedRules\`, \`failureMessages\`) and \`free()\`. Lazy (object): \`rules.precheck(record,"
+    echo "input, isoNow)\` with the input object (through JSON), read the same way. Full JSON: \`rules.precheck(...)"
+    echo ".toJSON()\`, the whole 1.3 KB \`Decision\` as a JS object. One-shot: \`precheck(settings, lead, history,"
+    echo "input, now)\` with plain objects, which reads the settings and the whole history on every call."
     echo
-    echo "| activities | native | Node (wasm) | ratio | Node one-shot | goal |"
-    echo "|---|---|---|---|---|---|"
+    echo "| activities | native | Node lazy | ratio | Node lazy (object) | ratio | Node full JSON | ratio | Node one-shot |"
+    echo "|---|---|---|---|---|---|---|---|---|"
     for n in 10 200 10000; do
-        nat=$(native_ns "$n"); w=$(wasm_ns "$n" ns_per_decision); one=$(wasm_ns "$n" one_shot_ns_per_decision)
-        goal=""; [ "$n" = 200 ] && goal="at most 3x native"
-        echo "| $n | $(us "$nat") µs | $(us "$w") µs | $(ratio "$w" "$nat")x | $(us "$one") µs | $goal |"
+        nat=$(native_ns "$n"); w=$(wasm_ns "$n" ns_per_decision); o=$(wasm_ns "$n" lazy_object_ns_per_decision)
+        f=$(wasm_ns "$n" full_json_ns_per_decision); one=$(wasm_ns "$n" one_shot_ns_per_decision)
+        echo "| $n | $(us "$nat") µs | $(us "$w") µs | $(ratio "$w" "$nat")x | $(us "$o") µs | $(ratio "$o" "$nat")x | $(us "$f") µs | $(ratio "$f" "$nat")x | $(us "$one") µs |"
     done
+    echo
+    echo "Goal at 200 activities: at most 3x native (the lazy path). The machine (2 cores) is shared with"
+    echo "other builds: ratios vary by about ±20% from run to run (load average $(cut -d' ' -f1-3 /proc/loadavg) at the end of this run)."
     cat <<'NOTES'
 
-Where the time goes (one-off experiments, 2026-11-25, same machine, 200 activities): the rules
-themselves run in about 5 µs in wasm (about 2.7x native at opt-level z); the rest of a call is the
-JSON boundary: `JSON.stringify` and `serde_json` for `input` and `now`, `serde_json::to_string` of
-the 1.3 KB decision (about 11 µs at opt-level z: serde_json's writer is not inlined) and
-`JSON.parse`. At opt-level 3 a call takes about 26 µs but the .wasm grows to 288 KB gzipped.
-Reaching 3x would need a lighter result (a compact decision, or fields read lazily) rather than the
-full JSON `Decision`. Size: the sdk's own code is about a third of the .wasm; the serde code of the
-16-variant `Event` enum alone is 29 KB raw; tracking error paths (serde_path_to_error) would add
-12 KB gzipped, so errors name the argument and, for lists, the item, not the field's full path.
+Before issue 6 (2026-11-25, same machine): 423.7 KB raw, 179.6 KB gzipped; `Rules.precheck` gave the
+full JSON `Decision` and read `now` through `JSON.stringify`: 27.9 / 33.3 / 104.7 µs at 10 / 200 /
+10000 activities (35.1x / 18.5x / 4.1x native). That run was under heavy load (native 1.80 µs at
+200; 0.87 µs in the lighter run above), so compare ratios within one run, not across runs.
+
+What changed (issue 6):
+- `Rules.precheck` returns a `PrecheckDecision` held in wasm memory: `allowed`, `provisional`,
+  `failureCount`, `failedRules`, `failureMessages`, `message`, `otpPhones` cost no JSON; `failures`
+  and `toJSON()` (so `JSON.stringify(decision)`) give the JSON form. The plain `precheck` function
+  still gives the JSON `Decision`. `Rules.precheckFor(lead, activityCode, user, now, otpVerifiedAt?)`
+  takes the input's fields as arguments (no JSON at all; `user_location` needs `precheck`).
+- Every `now` (and `receivedAt`) takes an RFC 3339 string parsed in Rust as serde parses an
+  `Instant` (same errors), a `Date` (its milliseconds) or a number of milliseconds since 1970,
+  without `JSON.stringify`. This alone halved the full-JSON path.
+- `crm_datetime` formats from the date's fields instead of chrono's strftime (-10.7 KB gzipped).
+- Per-crate opt-levels, measured (2026-11-25, one build each, lazy path at 200 activities, same
+  run): `[profile.wasm-release.package.recrules-sdk] opt-level = 3` gives 225.1 KB gzipped and
+  3.16 µs; `"s"` 187.5 KB and 3.60 µs; `"z"` (kept) 171.1 KB and about 4.0 µs. Neither reaches both
+  goals, and each costs more size than the size goal allows, so the profile stays at "z".
+  `wasm-opt` variants (`-Oz --converge`, `-Os`, `--strip-debug --strip-producers`) change the size
+  by under 0.1 KB: rustc's output is already stripped; wasm-opt `-Oz` is kept.
+
+Size, by twiggy on the unstripped build (code bytes, raw): `.rodata` 67 KB (messages, serde field
+names, panic locations), `vector::run` 48 KB (the conformance runner, everything inlined into it:
+every op's serde reading and writing), the `session::Event` deserializer 32 KB (16-variant tagged
+enum, through serde's `Content` buffering), float formatting and parsing 15 KB (`f64` in positions
+and JSON), `plan_end` 7 KB, chrono's parser 8 KB, dlmalloc 5 KB. The 150 KB gzipped goal is not met
+(171 KB): what is left is the sdk's own rules and serde code. The next candidates, each a design
+choice for the lead: drop `runVector` from the shipped package (the conformance runner is a test
+tool; its 48 KB raw function plus what only it uses, an estimate, not measured) or ship it as a second, test-only .wasm; give
+`Event` a hand-written `Deserialize` on `serde_json::Value` instead of the derived internally-tagged
+one (32 KB raw now; the saving is not measured).
 NOTES
 } > bench/wasm.md
 cat bench/wasm.md

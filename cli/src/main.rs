@@ -124,7 +124,11 @@ fn vectors(dirs: &[PathBuf], format: Format) -> ExitCode {
             Ok(loaded) => results.extend(loaded.iter().map(run)),
             Err(e) => {
                 unreadable += 1;
-                println!("FAIL {e}");
+                // With `--format json`, stdout holds only the JSON array.
+                match format {
+                    Format::Json => eprintln!("FAIL {e}"),
+                    Format::Human => println!("FAIL {e}"),
+                }
             }
         }
     }
@@ -141,7 +145,10 @@ fn vectors(dirs: &[PathBuf], format: Format) -> ExitCode {
             }
         }
     }
-    println!("{passed} passed, {failed} failed");
+    match format {
+        Format::Json => eprintln!("{passed} passed, {failed} failed"),
+        Format::Human => println!("{passed} passed, {failed} failed"),
+    }
     let _ = std::io::stdout().flush();
     ExitCode::from(if failed == 0 { 0 } else { 1 })
 }

@@ -27,7 +27,10 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 #[test]
 fn check_exits_0_on_the_seeds() {
-    for seed in ["fixtures/settings/seed-single.json", "fixtures/settings/seed-dual.json"] {
+    for seed in [
+        "fixtures/settings/seed-single.json",
+        "fixtures/settings/seed-dual.json",
+    ] {
         let out = recrules(&["check", seed]);
         assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
         assert!(stdout(&out).contains("is valid (0 warnings)"));
@@ -59,7 +62,10 @@ fn check_json_output_is_the_report() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["valid"], false);
     let d = &report["diagnostics"][0];
-    assert_eq!((d["path"].as_str(), d["line"].as_u64(), d["column"].as_u64()), (Some(""), Some(1), Some(10)));
+    assert_eq!(
+        (d["path"].as_str(), d["line"].as_u64(), d["column"].as_u64()),
+        (Some(""), Some(1), Some(10))
+    );
     assert_eq!(d["problem"]["kind"], "syntax");
 }
 
@@ -101,7 +107,12 @@ fn vectors_from_a_foreign_folder_run_and_each_disagreement_is_named() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.last(), Some(&"1 passed, 3 failed"), "{text}");
     assert!(text.contains(r#"cases.json#1 "wrong order" [precheck]: expect.failures[*].rule: expected ["OTPValidation","ActivityPostedCountValidations"], got ["ActivityPostedCountValidations","OTPValidation"]"#), "{text}");
-    assert!(text.contains(r#""wrong field" [end]: expect.fields.mx_Custom_3: expected "1.5", got "1.50""#), "{text}");
+    assert!(
+        text.contains(
+            r#""wrong field" [end]: expect.fields.mx_Custom_3: expected "1.5", got "1.50""#
+        ),
+        "{text}"
+    );
     assert!(text.contains(r#""future op" [teleport]: vector.op[teleport]: expected null, got "unknown op `teleport`"#), "{text}");
 }
 

@@ -4,10 +4,14 @@
 //! anywhere becomes its ISO string and a field set to `undefined` counts as
 //! absent, exactly as when the app sends the value over HTTP. Every result is
 //! the sdk's JSON text given to `JSON.parse`, so it is the very JSON the
-//! native runner and the HTTP Lapps print.
+//! native runner and the HTTP Lapps print. Instants (`now`) are the exception:
+//! a string, `Date` or number is read directly ([`Arg::instant`]), as fast as
+//! a per-call argument must be.
 
 use std::fmt::Display;
 
+use chrono::{DateTime, FixedOffset, Utc};
+use recrules_sdk::time::Instant;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -62,6 +66,35 @@ impl Arg {
             list.push(item);
         }
         Ok(list)
+    }
+
+    /// Reads an instant: an RFC 3339 string (read as serde reads an
+    /// [`Instant`], with the same errors), a `Date`, or a number of
+    /// milliseconds since 1970-01-01T00:00:00Z (`Date.now()`). A string or a
+    /// `Date` costs no `JSON.stringify`.
+    pub(crate) fn instant(self, value: &JsValue) -> Result<Instant, JsValue> {
+        if let Some(text) = value.as_string() {
+            // What chrono's `Deserialize` for `DateTime<Utc>` does.
+            return text
+                .parse::<DateTime<FixedOffset>>()
+                .map(|at| at.with_timezone(&Utc))
+                .map_err(|e| self.error(format!("is not valid: {e}")));
+        }
+        let millis = match value.as_f64() {
+            Some(ms) => Some(ms),
+            None => value.dyn_ref::<js_sys::Date>().map(js_sys::Date::get_time),
+        };
+        match millis {
+            Some(ms) if ms.is_finite() && ms.fract() == 0.0 && ms.abs() <= 8.64e15 => {
+                DateTime::from_timestamp_millis(ms as i64)
+                    .ok_or_else(|| self.error("is out of range"))
+            }
+            Some(_) if value.as_f64().is_some() => {
+                Err(self.error("must be whole milliseconds since 1970 (or an RFC 3339 string)"))
+            }
+            // An invalid `Date`, or anything else: serde says what is wrong.
+            _ => self.read(value),
+        }
     }
 
     /// Reads the argument as a `T`; `undefined` and `null` are `None`.

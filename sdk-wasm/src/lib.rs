@@ -3,7 +3,10 @@
 //! Thin `wasm-bindgen` bindings of [`recrules_sdk`] for the npm package
 //! `@recrules/rules` (phones through React Native, the web, Node). They hold
 //! no rule: each function reads its arguments into the sdk's serde types,
-//! calls the sdk and gives back the sdk's JSON answer as a JS value. The
+//! calls the sdk and gives back the sdk's JSON answer as a JS value, except
+//! `Rules.precheck`/`Rules.precheckFor`, whose `PrecheckDecision` keeps the
+//! sdk's `Decision` in wasm memory and gives its fields, or its JSON through
+//! `toJSON()`, on demand (issue 6: the JSON boundary cost more than the rules). The
 //! TypeScript types of every input and output are derived from the sdk's Rust
 //! types (tsify, the sdk's `wasm` feature).
 //!
@@ -17,7 +20,7 @@ mod session;
 mod vector;
 
 pub use otp::otp_resend_countdown;
-pub use rules::{check_settings, plan_end, precheck, LeadHistory, Rules};
+pub use rules::{check_settings, plan_end, precheck, LeadHistory, PrecheckDecision, Rules};
 pub use session::RecordingSession;
 pub use vector::run_vector;
 

@@ -12,14 +12,14 @@ use crate::convert::Arg;
 #[wasm_bindgen(js_name = otpResendCountdown)]
 pub fn otp_resend_countdown(
     #[wasm_bindgen(unchecked_param_type = "Answer")] answer: JsValue,
-    #[wasm_bindgen(js_name = receivedAt, unchecked_param_type = "Instant | Date")]
+    #[wasm_bindgen(js_name = receivedAt, unchecked_param_type = "Instant | Date | number")]
     received_at: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Instant | Date")] now: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Instant | Date | number")] now: JsValue,
 ) -> Result<Option<f64>, JsValue> {
     const F: &str = "otpResendCountdown";
     let answer: Answer = Arg::new(F, "answer").read(&answer)?;
-    let received_at = Arg::new(F, "receivedAt").read(&received_at)?;
-    let now = Arg::new(F, "now").read(&now)?;
+    let received_at = Arg::new(F, "receivedAt").instant(&received_at)?;
+    let now = Arg::new(F, "now").instant(&now)?;
     // Seconds fit a JS number exactly (they are below 2^53).
     Ok(otp::resend_countdown(&answer, received_at, now).map(|s| s as f64))
 }

@@ -3,7 +3,8 @@
 use recrules_sdk::lead::{Activity, Lead};
 use recrules_sdk::plan::{self, EndAnswer, EndInput};
 use recrules_sdk::settings::{self, Settings};
-use recrules_sdk::validate::{self, PrecheckInput};
+use recrules_sdk::time::Instant;
+use recrules_sdk::validate::{self, Check, Decision, PrecheckInput};
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{to_js, Arg};
@@ -27,7 +28,7 @@ pub fn precheck(
     #[wasm_bindgen(unchecked_param_type = "Lead")] lead: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Activity[]")] history: JsValue,
     #[wasm_bindgen(unchecked_param_type = "PrecheckInput")] input: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Instant | Date")] now: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Instant | Date | number")] now: JsValue,
 ) -> Result<JsValue, JsValue> {
     const F: &str = "precheck";
     let rules = Rules::read(F, &settings)?;
@@ -42,7 +43,7 @@ pub fn plan_end(
     #[wasm_bindgen(unchecked_param_type = "Lead")] lead: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Activity[]")] history: JsValue,
     #[wasm_bindgen(unchecked_param_type = "EndInput")] input: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Instant | Date")] now: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Instant | Date | number")] now: JsValue,
 ) -> Result<JsValue, JsValue> {
     const F: &str = "planEnd";
     let rules = Rules::read(F, &settings)?;
@@ -72,15 +73,47 @@ impl Rules {
         to_js(&self.settings)
     }
 
-    /// The device's decision for a recording with `lead`, flagged `provisional`.
-    #[wasm_bindgen(unchecked_return_type = "Decision")]
+    /// The device's decision for a recording with `lead`, flagged `provisional`,
+    /// read lazily: `allowed`, `failedRules`, `failureMessages`... cost no
+    /// JSON; `toJSON()` (so `JSON.stringify(decision)`) gives the `Decision`.
+    /// `now` may be a number of milliseconds since 1970 (`Date.now()`).
     pub fn precheck(
         &self,
         lead: &LeadHistory,
         #[wasm_bindgen(unchecked_param_type = "PrecheckInput")] input: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Instant | Date")] now: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        self.decide("Rules.precheck", lead, &input, &now)
+        #[wasm_bindgen(unchecked_param_type = "Instant | Date | number")] now: JsValue,
+    ) -> Result<PrecheckDecision, JsValue> {
+        const F: &str = "Rules.precheck";
+        let input: PrecheckInput = Arg::new(F, "input").read(&input)?;
+        Ok(self.decision(lead, &input, Arg::new(F, "now").instant(&now)?))
+    }
+
+    /// [`Rules::precheck`] with the input's fields as arguments (no
+    /// `user_location`; with one, use `precheck`), which costs no JSON:
+    /// `otpVerifiedAt` is when this user verified an unused OTP, if they did.
+    #[wasm_bindgen(js_name = precheckFor)]
+    pub fn precheck_for(
+        &self,
+        lead: &LeadHistory,
+        #[wasm_bindgen(js_name = activityCode)] activity_code: u32,
+        user: String,
+        #[wasm_bindgen(unchecked_param_type = "Instant | Date | number")] now: JsValue,
+        #[wasm_bindgen(js_name = otpVerifiedAt, unchecked_optional_param_type = "Instant | Date | number | null")]
+        otp_verified_at: JsValue,
+    ) -> Result<PrecheckDecision, JsValue> {
+        const F: &str = "Rules.precheckFor";
+        let otp_verified_at = if otp_verified_at.is_undefined() || otp_verified_at.is_null() {
+            None
+        } else {
+            Some(Arg::new(F, "otpVerifiedAt").instant(&otp_verified_at)?)
+        };
+        let input = PrecheckInput {
+            activity_code,
+            user,
+            user_location: None,
+            otp_verified_at,
+        };
+        Ok(self.decision(lead, &input, Arg::new(F, "now").instant(&now)?))
     }
 
     /// The End activity to post for `lead`, or why it is refused.
@@ -89,7 +122,7 @@ impl Rules {
         &self,
         lead: &LeadHistory,
         #[wasm_bindgen(unchecked_param_type = "EndInput")] input: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Instant | Date")] now: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Instant | Date | number")] now: JsValue,
     ) -> Result<JsValue, JsValue> {
         self.end("Rules.planEnd", lead, &input, &now)
     }
@@ -122,7 +155,7 @@ impl Rules {
         now: &JsValue,
     ) -> Result<JsValue, JsValue> {
         let input: PrecheckInput = Arg::new(func, "input").read(input)?;
-        let now = Arg::new(func, "now").read(now)?;
+        let now = Arg::new(func, "now").instant(now)?;
         to_js(&validate::precheck_on_device(
             &self.settings,
             &lead.lead,
@@ -130,6 +163,24 @@ impl Rules {
             &input,
             now,
         ))
+    }
+
+    /// [`validate::precheck_on_device`], kept as a Rust value.
+    fn decision(
+        &self,
+        lead: &LeadHistory,
+        input: &PrecheckInput,
+        now: Instant,
+    ) -> PrecheckDecision {
+        PrecheckDecision {
+            inner: validate::precheck_on_device(
+                &self.settings,
+                &lead.lead,
+                &lead.history,
+                input,
+                now,
+            ),
+        }
     }
 
     /// [`plan::plan_end`] with the arguments of `func`, as an [`EndAnswer`].
@@ -141,7 +192,7 @@ impl Rules {
         now: &JsValue,
     ) -> Result<JsValue, JsValue> {
         let input: EndInput = Arg::new(func, "input").read(input)?;
-        let now = Arg::new(func, "now").read(now)?;
+        let now = Arg::new(func, "now").instant(now)?;
         let result = plan::plan_end(&self.settings, &lead.lead, &lead.history, &input, now);
         to_js(&EndAnswer::from(result))
     }
@@ -173,5 +224,83 @@ impl LeadHistory {
             lead: Arg::new(func, "lead").read(lead)?,
             history: Arg::new(func, "history").read_list(history)?,
         })
+    }
+}
+
+/// A device's precheck decision, held in wasm memory and read field by field
+/// (no JSON unless asked). `toJSON()` gives the whole `Decision`, so
+/// `JSON.stringify(decision)` is its stable JSON form. Call `free()` when
+/// done to release it at once (the garbage collector does it otherwise).
+#[wasm_bindgen]
+pub struct PrecheckDecision {
+    inner: Decision,
+}
+
+#[wasm_bindgen]
+impl PrecheckDecision {
+    /// True when no validation failed.
+    #[wasm_bindgen(getter)]
+    pub fn allowed(&self) -> bool {
+        self.inner.allowed
+    }
+
+    /// True: a decision taken on the device; the server decides again (rule 14).
+    #[wasm_bindgen(getter)]
+    pub fn provisional(&self) -> bool {
+        self.inner.provisional
+    }
+
+    /// How many validations failed.
+    #[wasm_bindgen(getter, js_name = failureCount)]
+    pub fn failure_count(&self) -> usize {
+        self.inner.failures.len()
+    }
+
+    /// The rules that failed, by their settings names, in the order of rule 13.
+    #[wasm_bindgen(getter, js_name = failedRules, unchecked_return_type = "Rule[]")]
+    pub fn failed_rules(&self) -> Vec<String> {
+        self.inner.failures.iter().map(rule_name).collect()
+    }
+
+    /// What the user is shown for each failure, in the same order.
+    #[wasm_bindgen(getter, js_name = failureMessages)]
+    pub fn failure_messages(&self) -> Vec<String> {
+        self.inner
+            .failures
+            .iter()
+            .map(|c| c.message.clone())
+            .collect()
+    }
+
+    /// The account's message shown before the recording begins.
+    #[wasm_bindgen(getter)]
+    pub fn message(&self) -> Option<String> {
+        self.inner.message.clone()
+    }
+
+    /// The lead's phone fields an OTP may be sent to (only with `OTPValidation`).
+    #[wasm_bindgen(getter, js_name = otpPhones)]
+    pub fn otp_phones(&self) -> Option<Vec<String>> {
+        self.inner.otp_phones.clone()
+    }
+
+    /// Every failed validation, with what it found (`Decision.failures`).
+    #[wasm_bindgen(getter, unchecked_return_type = "Check[]")]
+    pub fn failures(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.inner.failures)
+    }
+
+    /// The whole decision in its stable JSON form.
+    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "Decision")]
+    pub fn to_json(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.inner)
+    }
+}
+
+/// A check's rule by its settings name, as in the JSON form.
+fn rule_name(check: &Check) -> String {
+    match serde_json::to_value(check.rule) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => String::new(),
     }
 }

@@ -32,15 +32,21 @@ export function loadRules(settingsText: string): Rules {
 }
 
 /** Before the record button starts: may this user record with this lead now? */
+// The decision stays in wasm memory: its fields are read one by one, without JSON.
 export function mayRecord(rules: Rules, lead: Lead, activities: Activity[], user: string, code: number): Decision {
-  const decision = rules.precheck(new LeadHistory(lead, activities), { activity_code: code, user }, new Date());
-  if (!decision.allowed) {
-    // Every failure has its own message (rule 13); the server decides again anyway.
-    alertUser(decision.failures.map((f) => f.message).join("\n"));
-  } else if (decision.otp_phones?.length) {
-    alertUser(`An OTP will be sent to: ${decision.otp_phones.join(", ")}`);
+  const decision = rules.precheckFor(new LeadHistory(lead, activities), code, user, Date.now());
+  try {
+    if (!decision.allowed) {
+      // Every failure has its own message (rule 13); the server decides again anyway.
+      alertUser(decision.failureMessages.join("\n"));
+    } else if (decision.otpPhones?.length) {
+      alertUser(`An OTP will be sent to: ${decision.otpPhones.join(", ")}`);
+    }
+    // The whole decision in its JSON form, e.g. to log it.
+    return decision.toJSON();
+  } finally {
+    decision.free();
   }
-  return decision;
 }
 
 /** The "Resend OTP in N s" label, updated every second while offline. */

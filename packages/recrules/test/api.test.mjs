@@ -68,8 +68,29 @@ test("the device's precheck is provisional", () => {
   const decision = precheck(seedDual, lead, history, input, "2026-11-20T10:00:00Z");
   assert.equal(decision.provisional, true);
   const rules = new Rules(checkSettings(seedDual).settings);
-  const again = rules.precheck(new LeadHistory(lead, history), input, new Date("2026-11-20T10:00:00Z"));
-  assert.deepEqual(again, decision);
+  const record = new LeadHistory(lead, history);
+  const again = rules.precheck(record, input, new Date("2026-11-20T10:00:00Z"));
+  assert.deepEqual(again.toJSON(), decision);
+  assert.deepEqual(JSON.parse(JSON.stringify(again)), decision);
+  assert.equal(again.allowed, decision.allowed);
+  assert.equal(again.provisional, true);
+  assert.equal(again.failureCount, decision.failures.length);
+  assert.deepEqual(again.failedRules, decision.failures.map((f) => f.rule));
+  assert.deepEqual(again.failureMessages, decision.failures.map((f) => f.message));
+  assert.deepEqual(again.failures, decision.failures);
+  assert.equal(again.message, decision.message);
+  assert.deepEqual(again.otpPhones, decision.otp_phones);
+  // `now` as milliseconds, and the input's fields as arguments.
+  const nowMs = Date.parse("2026-11-20T10:00:00Z");
+  assert.deepEqual(rules.precheck(record, input, nowMs).toJSON(), decision);
+  const byFields = rules.precheckFor(record, 221, "U-1", nowMs, Date.parse(input.otp_verified_at));
+  assert.deepEqual(byFields.toJSON(), decision);
+  byFields.free();
+  // Without the OTP, the same as the input without `otp_verified_at`.
+  const noOtp = precheck(seedDual, lead, history, { activity_code: 221, user: "U-1" }, "2026-11-20T10:00:00Z");
+  assert.deepEqual(rules.precheckFor(record, 221, "U-1", "2026-11-20T10:00:00Z").toJSON(), noOtp);
+  assert.throws(() => rules.precheckFor(record, 221, "U-1", 1.5), /^Error: Rules\.precheckFor: argument `now` must be whole milliseconds/);
+  assert.throws(() => rules.precheck(record, input, "noon"), /^Error: Rules\.precheck: argument `now` is not valid: /);
 });
 
 test("planEnd answers the stable JSON form", () => {

@@ -8,7 +8,7 @@
 // The native binary: RECRULES_BIN, default <repo>/target/debug/recrules.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -114,19 +114,13 @@ function runAll(dirs) {
 function nativeOutcomes(dirs) {
   const bin = process.env.RECRULES_BIN ?? path.join(repo, "target/debug/recrules");
   assert.ok(existsSync(bin), `the native runner ${bin} is missing: run \`cargo build -p recrules\` or set RECRULES_BIN`);
-  let stdout;
-  try {
-    stdout = execFileSync(bin, ["vectors", "--format", "json", ...dirs], { encoding: "utf8", maxBuffer: 256 << 20 });
-  } catch (e) {
-    // It exits non-zero when a vector fails; its JSON is still complete.
-    stdout = e.stdout;
-  }
-  // The JSON array, then a summary line; a file that is not JSON is a `FAIL <file>: ...` line before it.
-  const start = stdout.search(/^\[/m);
-  const end = stdout.lastIndexOf("\n]") + 2;
-  assert.ok(start >= 0 && end > start, `no JSON array in the native runner's output:\n${stdout}`);
-  const outcomes = new Map(JSON.parse(stdout.slice(start, end)).map((r) => [r.place, r]));
-  for (const line of stdout.slice(0, start).split("\n")) {
+  // stdout holds only the JSON array; the `FAIL <file>: ...` lines of files
+  // that are not JSON, and the summary, are on stderr. It exits non-zero when
+  // a vector fails; its JSON is still complete.
+  const ran = spawnSync(bin, ["vectors", "--format", "json", ...dirs], { encoding: "utf8", maxBuffer: 256 << 20 });
+  assert.ok(ran.status === 0 || ran.status === 1, `the native runner failed (${ran.status}): ${ran.stderr}`);
+  const outcomes = new Map(JSON.parse(ran.stdout).map((r) => [r.place, r]));
+  for (const line of ran.stderr.split("\n")) {
     const m = line.match(/^FAIL (.*?): (?:cannot read|invalid JSON)/);
     if (m) outcomes.set(m[1], { place: m[1], name: "(unreadable file)", op: "", badFile: line });
   }

@@ -123,7 +123,10 @@ pub struct EndPlan {
 /// or `{"ok": false, "error": CODE, "message": TEXT, ...}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
-#[cfg_attr(feature = "wasm", tsify(type = "({ ok: true } & EndPlan) | ({ ok: false; message: string } & PlanError)"))]
+#[cfg_attr(
+    feature = "wasm",
+    tsify(type = "({ ok: true } & EndPlan) | ({ ok: false; message: string } & PlanError)")
+)]
 pub struct EndAnswer {
     /// Whether the End may be posted.
     pub ok: bool,
@@ -229,10 +232,13 @@ pub fn plan_end(
             Some(decision)
         }
     };
+    // Saturating: each duration is a finite number of seconds the device
+    // reports, and 20 huge ones must not overflow (a panic in a debug build,
+    // a wrapped total in a release one).
     let millis: u64 = recordings
         .iter()
         .filter_map(|r| seconds_to_millis(r.duration_s))
-        .sum();
+        .fold(0, u64::saturating_add);
     let fields = BTreeMap::from([
         (
             entry.recording_start_time_field.clone(),
@@ -308,4 +314,55 @@ fn check_recordings(recordings: &[RecordingMeta]) -> Result<(), PlanError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod fuzz_regressions {
+    use super::*;
+    use crate::settings::check_settings;
+
+    fn seed_single() -> Settings {
+        check_settings(include_str!("../../../fixtures/settings/seed-single.json"))
+            .settings
+            .expect("the seed is valid")
+    }
+
+    fn recording(id: &str, started_at: &str, duration_s: f64) -> serde_json::Value {
+        serde_json::json!({"id": id, "started_at": started_at, "ended_at": started_at,
+            "duration_s": duration_s, "size_bytes": 1000, "sha256": "ab".repeat(32)})
+    }
+
+    fn end(recordings: Vec<serde_json::Value>) -> EndInput {
+        serde_json::from_value(serde_json::json!({
+            "activity_code": 158, "user": "U-1", "recordings": recordings}))
+        .expect("an End input")
+    }
+
+    /// Found by fuzzing (target `decisions`): the durations' total overflowed.
+    #[test]
+    fn huge_durations_saturate() {
+        let input = end(vec![
+            recording("r1", "2026-11-20T09:00:00Z", 1e16),
+            recording("r2", "2026-11-20T09:10:00Z", 1e16),
+        ]);
+        let now = "2026-11-20T10:00:00Z".parse().unwrap();
+        let plan = plan_end(&seed_single(), &Lead::default(), &[], &input, now).unwrap();
+        assert_eq!(plan.fields["mx_Custom_3"], minutes_two_places(u64::MAX));
+    }
+
+    /// Found by fuzzing (target `decisions`): a Single-mode End whose first
+    /// recording starts at the earliest instant JSON can write re-checked
+    /// the validations there, and `now - 15 min` overflowed.
+    #[test]
+    fn a_recording_at_the_start_of_time_does_not_panic() {
+        let input = end(vec![recording("r1", "-262143-01-01T00:00:00Z", 60.0)]);
+        assert_eq!(
+            input.recordings[0].started_at,
+            chrono::DateTime::<chrono::Utc>::MIN_UTC
+        );
+        let now = "2026-11-20T10:00:00Z".parse().unwrap();
+        let answer = EndAnswer::from(plan_end(&seed_single(), &Lead::default(), &[], &input, now));
+        assert!(answer.ok, "{answer:?}");
+        assert!(validate::otp_serves(now, input.recordings[0].started_at));
+    }
 }

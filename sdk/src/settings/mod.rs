@@ -61,7 +61,9 @@ pub fn check_settings(text: &str) -> CheckReport {
                 Some("the settings must be one JSON object; check quotes, commas and brackets near this place".to_owned()),
             );
             diagnostic.line = Some(e.line());
-            diagnostic.column = Some(e.column());
+            // serde_json says column 0 for an error just after a newline (or
+            // in an empty text): the place is that line's first column.
+            diagnostic.column = Some(e.column().max(1));
             return CheckReport {
                 valid: false,
                 settings: None,
@@ -154,6 +156,16 @@ mod tests {
         let d = &report.diagnostics[0];
         assert!(!report.valid);
         assert_eq!((d.path.as_str(), d.line, d.column), ("", Some(3), Some(12)));
+    }
+
+    /// Found by fuzzing (target `settings_bytes`): an empty text, or one
+    /// ending just after a newline, was placed at column 0.
+    #[test]
+    fn syntax_errors_are_placed_from_column_1() {
+        for (text, line) in [("", 1), ("{\n", 2), ("{\"Mode\": 1,\n\n", 3)] {
+            let d = &check_settings(text).diagnostics[0];
+            assert_eq!((d.line, d.column), (Some(line), Some(1)), "{text:?}");
+        }
     }
 
     #[test]

@@ -237,7 +237,11 @@ pub(super) fn otp(
     verified_at: Option<Instant>,
     now: Instant,
 ) -> Check {
-    let valid_from = now - Duration::seconds(OTP_APPROVAL_VALIDITY_S);
+    // Saturates at the earliest instant (a Single-mode End re-checks at the
+    // first recording's start, which a device may date anywhere).
+    let valid_from = now
+        .checked_sub_signed(Duration::seconds(OTP_APPROVAL_VALIDITY_S))
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
     if phones.is_empty() {
         let reason = no_phone(fields);
         return Check {

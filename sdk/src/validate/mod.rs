@@ -183,7 +183,9 @@ pub fn offered_phones(lead: &Lead, fields: &[String]) -> Vec<String> {
 
 /// Whether an OTP verified at `verified_at` serves a recording that begins at `began` (rule 11).
 pub fn otp_serves(verified_at: Instant, began: Instant) -> bool {
-    verified_at >= began - Duration::seconds(OTP_APPROVAL_VALIDITY_S)
+    began
+        .checked_sub_signed(Duration::seconds(OTP_APPROVAL_VALIDITY_S))
+        .is_none_or(|from| verified_at >= from)
 }
 
 #[cfg(test)]
