@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Runs every test of the project, after installing what it needs (see setup.sh).
-# Each heavy crate is built once: one profile for the native tests, one for the wasm Lapps.
+# Runs every test of the project, after installing what it needs on a fresh
+# machine (each install only when missing). Heavy crates are built once: one
+# dev build for the native tests (the host, wasmtime included), one
+# wasm-release build for the Lapps, shared by the end-to-end tests and the
+# API contract check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n== %s\n' "$*"; }
+started=$SECONDS
 
 step "setup"
 bash scripts/setup.sh
@@ -11,11 +15,31 @@ bash scripts/setup.sh
 step "format"
 cargo fmt --all --check
 
-step "lint (native crates)"
+step "lint: native crates"
 cargo clippy --all-targets -- -D warnings
+cargo clippy -p recrules-crm -p recrules-tenant-kit --all-targets -- -D warnings
 
-step "tests (native)"
+step "lint: the Lapps (wasm32-wasip2)"
+cargo clippy --target wasm32-wasip2 -p recrules-otp -p recrules-meetings \
+    -p recrules-tenant-closed-stage -p recrules-host-probe -- -D warnings
+
+step "tests: rules, CLI, host, and the Lapps over HTTP under the host"
 cargo test
+cargo test -p recrules-crm -p recrules-tenant-kit -p recrules-tenant-closed-stage
 
 step "conformance vectors (native runner)"
 cargo run -q -p recrules -- vectors fixtures/vectors
+
+step "the wasm package in Node (vectors identical to native)"
+bash scripts/test-wasm.sh
+
+step "API contract: schemathesis against the running host"
+bash scripts/schemathesis.sh
+
+step "fuzzing: a short run of every target, and the regressions"
+bash scripts/fuzz.sh 10
+
+step "dependency policy"
+bash scripts/deny.sh
+
+printf '\n== all tests passed in %d s\n' "$((SECONDS - started))"
