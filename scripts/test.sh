@@ -21,7 +21,7 @@ cargo clippy -p recrules-crm -p recrules-tenant-kit --all-targets -- -D warnings
 
 step "lint: the Lapps (wasm32-wasip2)"
 cargo clippy --target wasm32-wasip2 -p recrules-otp -p recrules-meetings \
-    -p recrules-tenant-closed-stage -p recrules-host-probe -- -D warnings
+    -p recrules-tenant-closed-stage -p recrules-host-probe -p recrules-lapp-support -- -D warnings
 
 step "tests: rules, CLI, host, and the Lapps over HTTP under the host"
 cargo test

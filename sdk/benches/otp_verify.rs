@@ -2,8 +2,8 @@
 //! `POST /otp/verify`, without Wasm, HTTP or the key-value store. Per
 //! iteration: parse and check the JSON body (as `lapps/otp/src/request.rs`),
 //! decode the stored phone record (`{"version", "value"}` JSON, as
-//! `lapps/otp/src/store.rs`), run [`otp::verify`], and encode the answer (and
-//! the record when it changed).
+//! `lapps/support/src/store.rs`), run [`otp::verify`], and encode the answer
+//! (and the record when it changed).
 //!
 //! - `unknown_challenge`: no record for the phone (what `bench/load.sh` drives);
 //! - `wrong_code`: a record with a live challenge; the wrong code is counted.

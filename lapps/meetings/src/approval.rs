@@ -2,13 +2,13 @@
 //! Lapp writes at [`approval_key`], and used up atomically: one verified OTP
 //! serves one meeting.
 
+use recrules_lapp_support::store::decode;
 use recrules_sdk::meeting::{approval_entry_codes, ApprovalSlot};
 use recrules_sdk::otp::{approval_key, OrgId, Subject};
 use recrules_sdk::settings::Entry;
 use recrules_sdk::time::Instant;
 
-use crate::reply::Failure;
-use crate::store::{decode, Store};
+use crate::reply::{Failure, Store};
 
 /// An approval not yet used, with the exact bytes it was read as.
 pub struct OpenApproval {

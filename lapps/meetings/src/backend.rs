@@ -17,6 +17,7 @@
 //! 404 unknown lead, 502 CRM error, 503 rate limited, 504 timeout).
 
 use recrules_crm::{create_activity, get_lead, retrieve_history, CrmConfig, CrmError, NewActivity};
+use recrules_lapp_support::store::Change;
 use recrules_sdk::lead::{Activity, Lead};
 use recrules_sdk::meeting::{ActivityDraft, PostedActivity};
 use recrules_sdk::otp::OrgId;
@@ -24,9 +25,8 @@ use serde_json::Value;
 
 use crate::config::{crm_config, store_kind, StoreKind};
 use crate::keys;
-use crate::reply::Failure;
+use crate::reply::{Failure, Store};
 use crate::request::random_id;
-use crate::store::{Change, Store};
 
 /// The backend of one request.
 pub enum Backend<'s> {

@@ -12,10 +12,9 @@ use spin_sdk::http::Response;
 use crate::approval::{self, OpenApproval};
 use crate::backend::Backend;
 use crate::config::tenant_lapps;
-use crate::reply::{json, Failure};
+use crate::reply::{json, Failure, Store};
 use crate::request::{checked_id, json_body, now, MeetingBody};
 use crate::settings::load;
-use crate::store::Store;
 use crate::tenant::ask_all;
 
 /// What a meeting's checks are made on.

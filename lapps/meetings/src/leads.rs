@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use recrules_lapp_support::store::Change;
 use recrules_sdk::lead::{Activity, Lead};
 use recrules_sdk::meeting::{ActivityDraft, PostedActivity};
 use recrules_sdk::otp::OrgId;
@@ -12,9 +13,8 @@ use spin_sdk::http::Response;
 use crate::backend::Backend;
 use crate::config::{store_kind, StoreKind};
 use crate::keys;
-use crate::reply::{json, Failure};
+use crate::reply::{json, Failure, Store};
 use crate::request::{checked_id, json_body};
-use crate::store::{Change, Store};
 
 /// The body of `POST /leads`.
 #[derive(Debug, Deserialize)]

@@ -13,6 +13,7 @@
 
 use std::time::Duration;
 
+use recrules_lapp_support::store::Change;
 use recrules_sdk::meeting::{end_draft, start_draft};
 use recrules_sdk::otp::OrgId;
 use recrules_sdk::plan::{plan_end, plan_start, EndAnswer, EndInput, PlanError};
@@ -28,9 +29,8 @@ use crate::hook::facts;
 use crate::keys;
 use crate::once::once;
 use crate::refusal::{not_allowed, plan_failure};
-use crate::reply::Failure;
+use crate::reply::{Failure, Store};
 use crate::request::{json_body, now, EndBody, MeetingBody};
-use crate::store::{Change, Store};
 
 /// How many times an End whose Start another End claimed reads the history again.
 const END_TRIES: usize = 5;

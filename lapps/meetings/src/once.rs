@@ -9,6 +9,7 @@
 
 use std::future::Future;
 
+use recrules_lapp_support::store::Change;
 use recrules_sdk::idempotency::{
     check_key, claim, done, fingerprint, Claim, KeyRecord, IDEMPOTENCY_HEADER,
 };
@@ -17,9 +18,8 @@ use serde_json::Value;
 use spin_sdk::http::{Request, Response};
 
 use crate::keys;
-use crate::reply::{json_bytes, Failure};
+use crate::reply::{json_bytes, Failure, Store};
 use crate::request::{header, now};
-use crate::store::{Change, Store};
 
 /// The field name errors give for the header.
 const FIELD: &str = "Idempotency-Key";

@@ -7,6 +7,7 @@
 //! uploads racing on one id the first to commit wins (the same bytes: 200
 //! for the second; other bytes: 409).
 
+use recrules_lapp_support::store::Change;
 use recrules_sdk::otp::OrgId;
 use recrules_sdk::plan::is_valid_id;
 use recrules_sdk::range::{parse_range, unsatisfied_content_range, RangeAnswer};
@@ -18,9 +19,8 @@ use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
 use crate::keys;
-use crate::reply::{json, Failure};
+use crate::reply::{json, Failure, Store};
 use crate::request::{header, now};
-use crate::store::{Change, Store};
 
 /// `PUT /recordings/{id}` with the raw bytes and `x-content-sha256`: 201
 /// stored; 200 the same bytes were already stored (nothing written); 400

@@ -1,5 +1,7 @@
 //! The Lapp's answers: JSON bodies, and the errors with the status they earn.
 
+use recrules_lapp_support::auth::{AuthError, KEY_HEADER};
+use recrules_lapp_support::store::StoreError;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use spin_sdk::http::Response;
@@ -92,6 +94,33 @@ impl Failure {
     /// The answer: status and JSON body.
     pub fn response(&self) -> Response {
         json(self.status, &self.body())
+    }
+}
+
+/// The key-value store, answering [`Failure`]s.
+pub type Store = recrules_lapp_support::store::Store<Failure>;
+
+/// A store error is a 503.
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        Self::unavailable(e.to_string())
+    }
+}
+
+/// A refused org or key is a 401; a malformed keys variable a 503.
+impl From<AuthError> for Failure {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::Unauthorized => Self::unauthorized(KEY_HEADER),
+            AuthError::NoKeys { variable } => Self::misconfigured(
+                variable,
+                "no org has a key: set it to a JSON object such as {\"org-1\": \"a-long-random-key\"}",
+            ),
+            AuthError::Malformed { variable, detail } => Self::misconfigured(
+                variable,
+                format!("not a JSON object of org id to key ({detail}); e.g. {{\"org-1\": \"a-long-random-key\"}}"),
+            ),
+        }
     }
 }
 

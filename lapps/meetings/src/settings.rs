@@ -7,8 +7,7 @@ use serde_json::json;
 use spin_sdk::http::Response;
 
 use crate::keys;
-use crate::reply::{json, json_bytes, Failure};
-use crate::store::Store;
+use crate::reply::{json, json_bytes, Failure, Store};
 
 /// `PUT /settings`: 200 `{"valid": true, "diagnostics": [warnings]}`, or 422
 /// `invalid_settings` with every diagnostic (path, line, column, message, help).

@@ -4,12 +4,17 @@
 //! in time. What it answers, or why it could not, is joined to the decision
 //! by [`recrules_sdk::hook::with_lapp_outcomes`], which fails closed.
 
+use std::time::Duration;
+
+use recrules_lapp_support::outbound::{post, CallError};
 use recrules_sdk::hook::{HookContext, HookOutcome, LappCallError};
 use recrules_sdk::plan::is_valid_id;
 use recrules_sdk::settings::{LappEnv, LappRef};
 
 use crate::config::TenantLapps;
-use crate::outbound::{post, CallError};
+
+/// The most bytes of an answer read (a tenant Lapp answers a small JSON).
+const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
 /// Asks every Lapp of `lapps`; answers each with its outcome or its failure.
 pub fn ask_all(
@@ -45,12 +50,16 @@ fn ask(config: &TenantLapps, lapp: &LappRef, body: &[u8]) -> Result<HookOutcome,
         ("content-type", "application/json".to_owned()),
         ("x-lapp-env", env.to_owned()),
     ];
-    let (status, answer) = post(&url, &headers, body, config.timeout_ms).map_err(|e| match e {
-        CallError::Timeout => LappCallError::Timeout {
+    let timeout = Duration::from_millis(config.timeout_ms);
+    let call_error = |e| match e {
+        CallError::Timeout(_) => LappCallError::Timeout {
             timeout_ms: config.timeout_ms,
         },
         CallError::Failed(detail) => LappCallError::Unavailable { detail },
-    })?;
+    };
+    let answer = post(&url, &headers, body, timeout).map_err(call_error)?;
+    let status = answer.status();
+    let answer = answer.body(MAX_ANSWER_BYTES).map_err(call_error)?;
     if !(200..300).contains(&status) {
         return Err(LappCallError::Unavailable {
             detail: format!("it answered HTTP {status}"),

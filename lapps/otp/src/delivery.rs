@@ -1,13 +1,17 @@
 //! Delivering a code by SMS through the configured gateway.
 
+use std::time::Duration;
+
 use base64::Engine;
+use recrules_lapp_support::outbound::post;
 use recrules_sdk::otp::{OrgId, Phone};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Gateway;
-use crate::outbound::post;
-use crate::reply::Failure;
-use crate::store::Store;
+use crate::reply::{Failure, Store};
+
+/// Each outbound timeout (connect, first byte, between bytes).
+const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The message the `log` gateway keeps (the last one per org and phone).
 #[derive(Debug, Serialize, Deserialize)]
@@ -39,7 +43,7 @@ pub fn deliver(
                 ("content-type", "application/json".to_owned()),
                 ("authorization", format!("Bearer {token}")),
             ];
-            post(url, &headers, body.to_string().as_bytes())
+            post(url, &headers, body.to_string().as_bytes(), TIMEOUT).map(|a| a.status())
         }
         Gateway::Twilio {
             base_url,
@@ -62,7 +66,7 @@ pub fn deliver(
                 ),
                 ("authorization", format!("Basic {basic}")),
             ];
-            post(&url, &headers, body.as_bytes())
+            post(&url, &headers, body.as_bytes(), TIMEOUT).map(|a| a.status())
         }
         Gateway::Log => {
             let message = LoggedMessage {
@@ -75,6 +79,6 @@ pub fn deliver(
     match status {
         Ok(code) if (200..300).contains(&code) => Ok(()),
         Ok(code) => Err(Failure::Gateway(format!("it answered HTTP {code}"))),
-        Err(e) => Err(Failure::Gateway(e)),
+        Err(e) => Err(Failure::Gateway(e.to_string())),
     }
 }

@@ -1,6 +1,8 @@
 //! The routes: parse, load state, call the rules, store, answer.
 
 use chrono::DateTime;
+use recrules_lapp_support::auth;
+use recrules_lapp_support::store::Change;
 use recrules_sdk::otp::{
     self, approval_key, phone_record_key, Answer, Entropy, OrgId, PhoneRecord,
     Request as OtpRequest, OTP_RANDOM_BYTES,
@@ -8,12 +10,10 @@ use recrules_sdk::otp::{
 use recrules_sdk::time::Instant;
 use spin_sdk::http::{Method, Request, Response};
 
-use crate::auth::authenticate;
-use crate::config::{gateway, lapp_config, lapp_env, sms_text, LappEnv};
+use crate::config::{gateway, lapp_config, lapp_env, sms_text, variable, LappEnv};
 use crate::delivery::{deliver, logged_message_key, LoggedMessage};
-use crate::reply::{json, Failure};
+use crate::reply::{json, Failure, Store};
 use crate::request::{from_rules, otp_body, query_param, OtpBody};
-use crate::store::{Change, Store};
 
 /// Sends a code, or resends on a live challenge.
 const SEND: &str = "/otp/send";
@@ -23,6 +23,18 @@ const RESEND: &str = "/otp/resend";
 const VERIFY: &str = "/otp/verify";
 /// Test only: the last message the `log` gateway kept for `?phone=`.
 const LAST_MESSAGE: &str = "/otp/test/last-message";
+
+/// The Spin variable holding the orgs' API keys: a JSON object from org id
+/// to API key, `{"org-1": "k3y...", "org-2": "..."}` (mark it `secret = true`).
+const KEYS_VARIABLE: &str = "org_api_keys";
+
+/// The org of an authenticated request: `x-org-id` and its API key
+/// `x-api-key`, checked in constant time against `org_api_keys`. A missing
+/// or unknown org and a missing or wrong key all answer the same 401, in
+/// the same time.
+pub fn authenticate(req: &Request) -> Result<OrgId, Failure> {
+    auth::authenticate(req, KEYS_VARIABLE, variable)
+}
 
 /// Answers one request.
 pub fn route(req: &Request) -> Response {

@@ -5,7 +5,8 @@
 //! rules, stores and answers.
 //!
 //! ## Routes
-//! Every request carries `x-org-id` and `x-api-key` (see [`auth`]).
+//! Every request carries `x-org-id` and `x-api-key` (see
+//! [`handlers::authenticate`]).
 //!
 //! - `POST /otp/send`, `POST /otp/resend`: body
 //!   `{"phone": "+919800000001", "lead": "L-1", "entry": 221, "user": "U-1"}`;
@@ -23,18 +24,16 @@
 //! ## State
 //! Key-value store "default"; keys start with the org:
 //! `{org}/otp/phone/{phone}` (the phone's record, updated by compare-and-swap,
-//! see [`store`]), `{org}/otp/approval/{lead}/{entry}/{user}` (the approval
+//! see [`recrules_lapp_support::store`]),
+//! `{org}/otp/approval/{lead}/{entry}/{user}` (the approval
 //! the validation hook consumes, [`recrules_sdk::otp::approval_key`]) and,
 //! in Test, `{org}/otp/test-sms/{phone}`.
 
-mod auth;
 mod config;
 mod delivery;
 mod handlers;
-mod outbound;
 mod reply;
 mod request;
-mod store;
 
 use spin_sdk::http::{Request, Response};
 use spin_sdk::http_component;

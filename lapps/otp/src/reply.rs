@@ -1,5 +1,7 @@
 //! The Lapp's answers: JSON bodies, and the errors with the status they earn.
 
+use recrules_lapp_support::auth::AuthError;
+use recrules_lapp_support::store::StoreError;
 use serde::Serialize;
 use spin_sdk::http::Response;
 use thiserror::Error;
@@ -39,6 +41,33 @@ pub enum Failure {
     /// 503: the key-value store or the random source failed, or stayed busy.
     #[error("{0}; try again")]
     Unavailable(String),
+}
+
+/// The key-value store, answering [`Failure`]s.
+pub type Store = recrules_lapp_support::store::Store<Failure>;
+
+/// A store error is a 503.
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        Self::Unavailable(e.to_string())
+    }
+}
+
+/// A refused org or key is a 401; a malformed `org_api_keys` a 503.
+impl From<AuthError> for Failure {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::Unauthorized => Self::Unauthorized,
+            AuthError::NoKeys { variable } => Self::misconfigured(
+                variable,
+                "no org has an API key: set it to a JSON object such as {\"org-1\": \"a-long-random-key\"}",
+            ),
+            AuthError::Malformed { variable, detail } => Self::misconfigured(
+                variable,
+                format!("not a JSON object of org id to API key ({detail}); e.g. {{\"org-1\": \"a-long-random-key\"}}"),
+            ),
+        }
+    }
 }
 
 /// The JSON body of an error answer.
