@@ -18,7 +18,8 @@
 #   FUZZ_SANITIZER  address, none, ... (default: none: the fuzzed code is safe
 #                   Rust; `address` finds memory errors in unsafe dependencies
 #                   but runs about 2x slower and builds longer)
-#   FUZZ_JOBS       cargo build jobs (default: cargo's)
+#   CARGO_BUILD_JOBS  cargo's own: build jobs (default: one per core)
+#   FUZZ_RESULTS    where the table goes (default: fuzz/RESULTS.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +29,7 @@ toolchain="${FUZZ_TOOLCHAIN:-nightly}"
 sanitizer="${FUZZ_SANITIZER:-none}"
 all_targets="settings_bytes settings_structured decisions otp vectors otp_body"
 read -r -a targets <<<"${FUZZ_TARGETS:-$all_targets}"
-results=fuzz/RESULTS.md
+results="${FUZZ_RESULTS:-fuzz/RESULTS.md}"
 logs=fuzz/target/logs
 max_restarts=3
 
@@ -43,7 +44,6 @@ if ! command -v cargo-fuzz >/dev/null 2>&1 || ! cargo fuzz --version >/dev/null 
 fi
 fuzz=(cargo "+$toolchain" fuzz)
 common=(--sanitizer "$sanitizer")
-[ -n "${FUZZ_JOBS:-}" ] && common+=(--jobs "$FUZZ_JOBS")
 
 echo "== building the fuzz targets ($toolchain, sanitizer $sanitizer)"
 build_start=$(date +%s)
