@@ -125,6 +125,8 @@ for doc in "${docs[@]}"; do
   [[ $doc == /* ]] || doc=$root/$doc
   status=0
   # Run from $out: schemathesis and hypothesis keep their caches in the working directory.
+  # One worker: with two, schemathesis 4.32.5's schema strategy cache races between its threads
+  # (a KeyError in its own code, reported by Hypothesis as a flaky failure).
   (cd "$out" && timeout --signal=INT --kill-after=30 "$doc_timeout" \
     "$root/$venv/bin/schemathesis" --no-color run "$doc" \
     --url "$base" \
@@ -135,7 +137,7 @@ for doc in "${docs[@]}"; do
     --phases examples,coverage,fuzzing \
     --max-examples "$max_examples" \
     --seed "$seed" \
-    --workers 2 \
+    --workers 1 \
     --request-timeout 30 \
     --generation-database none \
     --report junit \
