@@ -2,15 +2,13 @@
 //! (they share the "default" store) and the example tenant Lapp, as the
 //! root `spin.toml` wires them.
 
-use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::{Child, Command};
 use std::sync::OnceLock;
 
-use crate::build::{host_bin, otp_wasm};
-use crate::host::OTP_VARIABLES;
+use crate::build::otp_wasm;
+use crate::host::{scratch_dir, spawn, OTP_VARIABLES};
 
 /// The meetings component's own variables, with their defaults (as in the
 /// root `spin.toml`); it also reads the OTP Lapp's `org_api_keys`.
@@ -73,40 +71,18 @@ impl App {
         )
         .expect("write the manifest");
         let state_dir = dir.join("state");
-        let mut command = Command::new(host_bin());
-        command
-            .arg("up")
-            .arg("--manifest")
-            .arg(&manifest)
-            .args(["--listen", &format!("127.0.0.1:{port}")])
-            .arg("--state-dir")
-            .arg(&state_dir)
-            .arg("--cache-dir")
-            .arg(std::env::temp_dir().join("recrules-e2e-cache"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        for (name, _) in OTP_VARIABLES.iter().chain(&MEETINGS_VARIABLES) {
-            command.env_remove(format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()));
-        }
-        for (name, value) in variables {
-            command.env(
-                format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()),
-                value,
-            );
-        }
-        let mut child = command.spawn().expect("start recrules-host");
-        let stdout = child.stdout.take().expect("the host's stdout");
-        let mut first = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut first)
-            .expect("read the host's first line");
-        let base = match first.trim().strip_prefix("Serving ") {
-            Some(url) => url.trim_end_matches('/').to_owned(),
-            None => {
-                let _ = child.kill();
-                panic!("the host did not start; its first line was {first:?}");
-            }
-        };
+        let known: Vec<&str> = OTP_VARIABLES
+            .iter()
+            .chain(&MEETINGS_VARIABLES)
+            .map(|(name, _)| *name)
+            .collect();
+        let (child, base) = spawn(
+            &manifest,
+            &format!("127.0.0.1:{port}"),
+            &state_dir,
+            &known,
+            variables,
+        );
         App {
             child,
             base,
@@ -209,15 +185,4 @@ fn manifest_text(otp: &Path, meetings: &Path, tenant: &Path) -> String {
         tenant.display().to_string()
     ));
     text
-}
-
-/// A fresh directory for one host.
-fn scratch_dir() -> PathBuf {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let dir =
-        std::env::temp_dir().join(format!("recrules-e2e-meetings-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create a scratch dir");
-    dir
 }

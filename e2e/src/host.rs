@@ -43,40 +43,13 @@ impl Host {
         let dir = scratch_dir();
         let manifest = dir.join("spin.toml");
         std::fs::write(&manifest, otp_manifest(&otp_wasm())).expect("write the manifest");
-        let mut command = Command::new(host_bin());
-        command
-            .arg("up")
-            .arg("--manifest")
-            .arg(&manifest)
-            .args(["--listen", "127.0.0.1:0"])
-            .arg("--state-dir")
-            .arg(dir.join("state"))
-            .arg("--cache-dir")
-            .arg(shared_cache_dir())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        for (name, _) in OTP_VARIABLES {
-            command.env_remove(format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()));
-        }
-        for (name, value) in variables {
-            command.env(
-                format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()),
-                value,
-            );
-        }
-        let mut child = command.spawn().expect("start recrules-host");
-        let stdout = child.stdout.take().expect("the host's stdout");
-        let mut first = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut first)
-            .expect("read the host's first line");
-        let base = match first.trim().strip_prefix("Serving ") {
-            Some(url) => url.trim_end_matches('/').to_owned(),
-            None => {
-                let _ = child.kill();
-                panic!("the host did not start; its first line was {first:?}");
-            }
-        };
+        let (child, base) = spawn(
+            &manifest,
+            "127.0.0.1:0",
+            &dir.join("state"),
+            &OTP_VARIABLES.map(|(name, _)| name),
+            variables,
+        );
         Host { child, base, dir }
     }
 }
@@ -89,8 +62,59 @@ impl Drop for Host {
     }
 }
 
+/// Starts `recrules-host up` on `manifest`, listening on `listen`, with its
+/// state in `state_dir` and the run's shared component cache. The variables
+/// named in `known` are cleared from its environment, then `variables` set
+/// (as `SPIN_VARIABLE_<NAME>`). Answers the process and its base URL, read
+/// from the host's first line (`Serving http://...`).
+pub(crate) fn spawn(
+    manifest: &Path,
+    listen: &str,
+    state_dir: &Path,
+    known: &[&str],
+    variables: &[(&str, &str)],
+) -> (Child, String) {
+    let mut command = Command::new(host_bin());
+    command
+        .arg("up")
+        .arg("--manifest")
+        .arg(manifest)
+        .args(["--listen", listen])
+        .arg("--state-dir")
+        .arg(state_dir)
+        .arg("--cache-dir")
+        .arg(std::env::temp_dir().join("recrules-e2e-cache"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    for name in known {
+        command.env_remove(env_name(name));
+    }
+    for (name, value) in variables {
+        command.env(env_name(name), value);
+    }
+    let mut child = command.spawn().expect("start recrules-host");
+    let stdout = child.stdout.take().expect("the host's stdout");
+    let mut first = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut first)
+        .expect("read the host's first line");
+    match first.trim().strip_prefix("Serving ") {
+        Some(url) => (child, url.trim_end_matches('/').to_owned()),
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the host did not start; its first line was {first:?}");
+        }
+    }
+}
+
+/// `SPIN_VARIABLE_<NAME>`.
+fn env_name(name: &str) -> String {
+    format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase())
+}
+
 /// A manifest with only the OTP component, serving `wasm`.
-fn otp_manifest(wasm: &Path) -> String {
+pub(crate) fn otp_manifest(wasm: &Path) -> String {
     let mut text = String::from(
         "spin_manifest_version = 2\n\n[application]\nname = \"recrules-e2e-otp\"\n\n[variables]\n",
     );
@@ -113,16 +137,11 @@ fn otp_manifest(wasm: &Path) -> String {
 }
 
 /// A fresh directory for one host.
-fn scratch_dir() -> PathBuf {
+pub(crate) fn scratch_dir() -> PathBuf {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     let dir = std::env::temp_dir().join(format!("recrules-e2e-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create a scratch dir");
     dir
-}
-
-/// The compiled-component cache all hosts of a run share.
-fn shared_cache_dir() -> PathBuf {
-    std::env::temp_dir().join("recrules-e2e-cache")
 }

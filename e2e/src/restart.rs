@@ -2,16 +2,11 @@
 //! the process: kill it hard (SIGKILL, as a crash or an OOM kill would) and
 //! start it again on the same state, to check that nothing accepted is lost.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::PathBuf;
+use std::process::{Child, ExitStatus};
 
-use crate::build::{host_bin, otp_wasm};
-use crate::host::OTP_VARIABLES;
-
-/// The variables kept secret (never printed by the host).
-const SECRETS: [&str; 3] = ["org_api_keys", "sms_webhook_token", "twilio_auth_token"];
+use crate::build::otp_wasm;
+use crate::host::{otp_manifest, scratch_dir, spawn, OTP_VARIABLES};
 
 /// The OTP Lapp served from a state directory that survives the host process.
 /// Each start listens on a fresh free port ([`DurableHost::base`] changes).
@@ -75,38 +70,19 @@ impl DurableHost {
 
     /// Starts the process and reads its `Serving` line.
     fn start(&mut self) {
-        let mut command = Command::new(host_bin());
-        command
-            .arg("up")
-            .arg("--manifest")
-            .arg(&self.manifest)
-            .args(["--listen", "127.0.0.1:0"])
-            .arg("--state-dir")
-            .arg(&self.state_dir)
-            .arg("--cache-dir")
-            .arg(std::env::temp_dir().join("recrules-e2e-cache"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        for (name, _) in OTP_VARIABLES {
-            command.env_remove(env_name(name));
-        }
-        for (name, value) in &self.variables {
-            command.env(env_name(name), value);
-        }
-        let mut child = command.spawn().expect("start recrules-host");
-        let stdout = child.stdout.take().expect("the host's stdout");
-        let mut first = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut first)
-            .expect("read the host's first line");
-        match first.trim().strip_prefix("Serving ") {
-            Some(url) => self.base = url.trim_end_matches('/').to_owned(),
-            None => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("the host did not start; its first line was {first:?}");
-            }
-        }
+        let variables: Vec<(&str, &str)> = self
+            .variables
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let (child, base) = spawn(
+            &self.manifest,
+            "127.0.0.1:0",
+            &self.state_dir,
+            &OTP_VARIABLES.map(|(name, _)| name),
+            &variables,
+        );
+        self.base = base;
         self.child = Some(child);
     }
 }
@@ -119,42 +95,4 @@ impl Drop for DurableHost {
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-/// `SPIN_VARIABLE_<NAME>`.
-fn env_name(name: &str) -> String {
-    format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase())
-}
-
-/// A manifest with only the OTP component, serving `wasm`.
-fn otp_manifest(wasm: &Path) -> String {
-    let mut text = String::from(
-        "spin_manifest_version = 2\n\n[application]\nname = \"recrules-e2e-restart\"\n\n[variables]\n",
-    );
-    for (name, default) in OTP_VARIABLES {
-        let secret = if SECRETS.contains(&name) {
-            ", secret = true"
-        } else {
-            ""
-        };
-        text.push_str(&format!("{name} = {{ default = {default:?}{secret} }}\n"));
-    }
-    text.push_str(&format!(
-        "\n[[trigger.http]]\nroute = \"/otp/...\"\ncomponent = \"otp\"\n\n[component.otp]\nsource = {:?}\nkey_value_stores = [\"default\"]\nallowed_outbound_hosts = [\"{{{{ sms_gateway_origin }}}}\"]\n\n[component.otp.variables]\n",
-        wasm.display().to_string()
-    ));
-    for (name, _) in OTP_VARIABLES {
-        text.push_str(&format!("{name} = \"{{{{ {name} }}}}\"\n"));
-    }
-    text
-}
-
-/// A fresh directory for one host.
-fn scratch_dir() -> PathBuf {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("recrules-e2e-restart-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create a scratch dir");
-    dir
 }
