@@ -126,7 +126,11 @@ pub fn run(args: UpArgs) -> Result<(), HostError> {
         components,
         timeout: Duration::from_secs(args.timeout_secs),
     });
+    // At least two workers, so one guest spinning up to its next epoch yield
+    // never holds up the accept loop on a single-CPU machine.
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().max(2));
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
         .enable_all()
         .build()
         .map_err(|e| HostError::Engine(format!("cannot start the async runtime: {e}")))?;
@@ -157,13 +161,16 @@ async fn serve(
     // A closed stdout must not stop the server; the URL is then simply not shown.
     let _ = out.write_all(report.as_bytes()).and_then(|()| out.flush());
     drop(out);
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(EPOCH_TICK);
-        loop {
-            tick.tick().await;
+    // The epoch ticks on its own OS thread: a guest that never returns holds its
+    // worker thread, and a ticker on the async runtime could then starve behind it
+    // (one worker on a single-CPU machine), leaving the runaway guest uncancelled.
+    std::thread::Builder::new()
+        .name("epoch-ticker".to_owned())
+        .spawn(move || loop {
+            std::thread::sleep(EPOCH_TICK);
             engine.increment_epoch();
-        }
-    });
+        })
+        .map_err(|e| HostError::Engine(format!("cannot start the epoch ticker: {e}")))?;
     tokio::select! {
         () = server.run(listener) => Ok(()),
         _ = tokio::signal::ctrl_c() => {
