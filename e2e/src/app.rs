@@ -71,11 +71,7 @@ impl App {
         )
         .expect("write the manifest");
         let state_dir = dir.join("state");
-        let known: Vec<&str> = OTP_VARIABLES
-            .iter()
-            .chain(&MEETINGS_VARIABLES)
-            .map(|(name, _)| *name)
-            .collect();
+        let known = known_variables();
         let (child, base) = spawn(
             &manifest,
             &format!("127.0.0.1:{port}"),
@@ -98,6 +94,16 @@ impl Drop for App {
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Every variable of the app's manifest (cleared from the host's environment
+/// before the test's own are set).
+pub(crate) fn known_variables() -> Vec<&'static str> {
+    OTP_VARIABLES
+        .iter()
+        .chain(&MEETINGS_VARIABLES)
+        .map(|(name, _)| *name)
+        .collect()
 }
 
 /// A port free right now on loopback, for a host whose own address must be
@@ -151,7 +157,7 @@ fn lapp_wasm(package: &str, env: &str) -> PathBuf {
 
 /// A manifest serving the OTP Lapp, the meetings Lapp and the example
 /// tenant Lapp (at `/tenant/tenant_closed_stage/validate`, as in `spin.toml`).
-fn manifest_text(otp: &Path, meetings: &Path, tenant: &Path) -> String {
+pub(crate) fn manifest_text(otp: &Path, meetings: &Path, tenant: &Path) -> String {
     let mut text = String::from(
         "spin_manifest_version = 2\n\n[application]\nname = \"recrules-e2e-meetings\"\n\n[variables]\n",
     );

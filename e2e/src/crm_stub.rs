@@ -56,6 +56,8 @@ struct State {
     activities: BTreeMap<String, Vec<Value>>,
     next_id: usize,
     faults: VecDeque<Fault>,
+    /// Faults for requests whose path starts with the given text, in order.
+    faults_at: Vec<(String, Fault)>,
     received: Vec<Received>,
     /// Connections left unanswered by [`Fault::Hang`].
     hung: Vec<TcpStream>,
@@ -132,6 +134,15 @@ impl CrmStub {
         self.lock().faults.extend(std::iter::repeat_n(fault, times));
     }
 
+    /// Answers the next `times` requests whose path (with its query) starts
+    /// with `path` with `fault`; other requests are served as before.
+    pub fn fail_next_at(&self, path: &str, fault: Fault, times: usize) {
+        let mut state = self.lock();
+        state
+            .faults_at
+            .extend(std::iter::repeat_n((path.to_owned(), fault), times));
+    }
+
     /// Every request received so far.
     pub fn received(&self) -> Vec<Received> {
         self.lock().received.clone()
@@ -157,7 +168,15 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
     };
     let mut state = state.lock().expect("CRM stub state");
     state.received.push(request.clone());
-    let answer = match state.faults.pop_front() {
+    let targeted = state
+        .faults_at
+        .iter()
+        .position(|(path, _)| request.path.starts_with(path.as_str()));
+    let fault = match targeted {
+        Some(at) => Some(state.faults_at.remove(at).1),
+        None => state.faults.pop_front(),
+    };
+    let answer = match fault {
         Some(fault) => faulty(fault),
         None => Some(answer(&mut state, &request)),
     };

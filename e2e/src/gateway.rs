@@ -1,10 +1,20 @@
 //! A stand-in SMS gateway on loopback: it records every request and answers
-//! with the status it is told to.
+//! with the status it is told to, or misbehaves as told ([`GatewayMode`]).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
+
+/// How the stub answers the requests it receives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GatewayMode {
+    /// An HTTP answer with this status and a `{}` body.
+    Status(u16),
+    /// Never answers (the connection stays open).
+    Hang,
+    /// Bytes that are not HTTP at all, then closes.
+    NotHttp,
+}
 
 /// One request the stub received.
 #[derive(Debug, Clone)]
@@ -33,7 +43,7 @@ impl Received {
 pub struct GatewayStub {
     /// `http://127.0.0.1:PORT`.
     pub origin: String,
-    status: Arc<AtomicU16>,
+    mode: Arc<Mutex<GatewayMode>>,
     received: Arc<Mutex<Vec<Received>>>,
 }
 
@@ -42,24 +52,34 @@ impl GatewayStub {
     pub fn start() -> GatewayStub {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the stub");
         let origin = format!("http://{}", listener.local_addr().expect("stub address"));
-        let status = Arc::new(AtomicU16::new(200));
+        let mode = Arc::new(Mutex::new(GatewayMode::Status(200)));
         let received = Arc::new(Mutex::new(Vec::new()));
-        let (s, r) = (status.clone(), received.clone());
+        let (m, r) = (mode.clone(), received.clone());
         std::thread::spawn(move || {
+            // Connections left open by `Hang`, until the test process ends.
+            let mut hung = Vec::new();
             for stream in listener.incoming().flatten() {
-                serve(stream, s.load(Ordering::SeqCst), &r);
+                let mode = *m.lock().expect("stub mode");
+                if let Some(stream) = serve(stream, mode, &r) {
+                    hung.push(stream);
+                }
             }
         });
         GatewayStub {
             origin,
-            status,
+            mode,
             received,
         }
     }
 
     /// Makes the stub answer `status` from now on.
     pub fn answer(&self, status: u16) {
-        self.status.store(status, Ordering::SeqCst);
+        self.behave(GatewayMode::Status(status));
+    }
+
+    /// Makes the stub answer as `mode` says from now on.
+    pub fn behave(&self, mode: GatewayMode) {
+        *self.mode.lock().expect("stub mode") = mode;
     }
 
     /// Everything received so far.
@@ -68,8 +88,9 @@ impl GatewayStub {
     }
 }
 
-/// Reads one request, records it, then answers `status`.
-fn serve(stream: TcpStream, status: u16, log: &Mutex<Vec<Received>>) -> Option<()> {
+/// Reads one request, records it, then answers as `mode` says; answers the
+/// connection when it is to be left hanging.
+fn serve(stream: TcpStream, mode: GatewayMode, log: &Mutex<Vec<Received>>) -> Option<TcpStream> {
     let mut reader = BufReader::new(stream.try_clone().ok()?);
     let mut line = String::new();
     reader.read_line(&mut line).ok()?;
@@ -110,9 +131,14 @@ fn serve(stream: TcpStream, status: u16, log: &Mutex<Vec<Received>>) -> Option<(
         headers,
         body: String::from_utf8_lossy(&body).into_owned(),
     });
-    let answer = format!("HTTP/1.1 {status} Stub\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{{}}");
+    let answer = match mode {
+        GatewayMode::Status(status) => format!("HTTP/1.1 {status} Stub\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{{}}"),
+        GatewayMode::Hang => return Some(stream),
+        GatewayMode::NotHttp => "SMS OK, THANKS\r\n\r\n".to_owned(),
+    };
     let mut stream = stream;
-    stream.write_all(answer.as_bytes()).ok()
+    let _ = stream.write_all(answer.as_bytes());
+    None
 }
 
 /// Reads a chunked body.

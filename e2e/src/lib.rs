@@ -18,6 +18,6 @@ pub mod raw;
 pub mod restart;
 pub mod tenant_stub;
 
-pub use gateway::{GatewayStub, Received};
+pub use gateway::{GatewayMode, GatewayStub, Received};
 pub use host::Host;
 pub use http::{Reply, Talk};

@@ -49,11 +49,23 @@ pub fn send(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> RawReply {
+    try_send(base, method, path, headers, body).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+}
+
+/// Like [`send`], but a connection that fails or closes without a whole
+/// answer (a host killed mid-request) is an error, not a panic.
+pub fn try_send(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Result<RawReply, String> {
     let authority = base.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(authority).expect("connect to the host");
+    let mut stream = TcpStream::connect(authority).map_err(|e| format!("connect: {e}"))?;
     stream
         .set_read_timeout(Some(READ_TIMEOUT))
-        .expect("set a timeout");
+        .map_err(|e| format!("set a timeout: {e}"))?;
     let mut head = format!(
         "{method} {path} HTTP/1.1\r\nhost: {authority}\r\nconnection: close\r\ncontent-length: {}\r\n",
         body.len()
@@ -62,20 +74,25 @@ pub fn send(
         head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).expect("send the head");
+    stream
+        .write_all(head.as_bytes())
+        .map_err(|e| format!("send the head: {e}"))?;
     // The host may answer (413) before reading a large body: keep going.
     let _ = stream.write_all(body);
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).expect("read the answer");
+    stream
+        .read_to_end(&mut raw)
+        .map_err(|e| format!("read the answer: {e}"))?;
     parse(&raw)
 }
 
-/// Splits a raw answer into status, headers and body (plain or chunked).
-fn parse(raw: &[u8]) -> RawReply {
+/// Splits a raw answer into status, headers and body (plain or chunked);
+/// bytes that are not a whole HTTP head are an error.
+fn parse(raw: &[u8]) -> Result<RawReply, String> {
     let split = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| panic!("no HTTP head in {:?}", String::from_utf8_lossy(raw)));
+        .ok_or_else(|| format!("no HTTP head in {:?}", String::from_utf8_lossy(raw)))?;
     let head = String::from_utf8_lossy(&raw[..split]);
     let body = &raw[split + 4..];
     let mut lines = head.lines();
@@ -83,7 +100,7 @@ fn parse(raw: &[u8]) -> RawReply {
         .next()
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("not an HTTP answer: {head:?}"));
+        .ok_or_else(|| format!("not an HTTP answer: {head:?}"))?;
     let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
@@ -96,11 +113,11 @@ fn parse(raw: &[u8]) -> RawReply {
     } else {
         body.to_vec()
     };
-    RawReply {
+    Ok(RawReply {
         status,
         headers,
         body,
-    }
+    })
 }
 
 /// Joins a chunked body.

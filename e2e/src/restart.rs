@@ -1,14 +1,15 @@
-//! A `recrules-host` serving the OTP Lapp on a state directory that outlives
-//! the process: kill it hard (SIGKILL, as a crash or an OOM kill would) and
+//! A `recrules-host` serving the OTP Lapp (or the whole app) on a state
+//! directory that outlives the process: kill it hard (SIGKILL, as a crash or an OOM kill would) and
 //! start it again on the same state, to check that nothing accepted is lost.
 
 use std::path::PathBuf;
 use std::process::{Child, ExitStatus};
 
+use crate::app::{known_variables, manifest_text, meetings_wasm, tenant_wasm};
 use crate::build::otp_wasm;
 use crate::host::{otp_manifest, scratch_dir, spawn, OTP_VARIABLES};
 
-/// The OTP Lapp served from a state directory that survives the host process.
+/// The OTP Lapp (or the app) served from a state directory that survives the host process.
 /// Each start listens on a fresh free port ([`DurableHost::base`] changes).
 /// The process is stopped and the directory removed when it is dropped.
 pub struct DurableHost {
@@ -19,15 +20,34 @@ pub struct DurableHost {
     pub state_dir: PathBuf,
     manifest: PathBuf,
     variables: Vec<(String, String)>,
+    /// The manifest's variables, cleared from the environment before `variables` are set.
+    known: Vec<&'static str>,
     dir: PathBuf,
 }
 
 impl DurableHost {
     /// Serves the OTP Lapp with `variables` set (name, value).
     pub fn otp(variables: &[(&str, &str)]) -> DurableHost {
+        let known = OTP_VARIABLES.map(|(name, _)| name).to_vec();
+        DurableHost::serve(otp_manifest(&otp_wasm()), known, variables)
+    }
+
+    /// Serves the OTP and meetings Lapps and the example tenant Lapp, as
+    /// [`crate::app::App`] does, with `variables` set (name, value).
+    pub fn app(variables: &[(&str, &str)]) -> DurableHost {
+        let text = manifest_text(&otp_wasm(), &meetings_wasm(), &tenant_wasm());
+        DurableHost::serve(text, known_variables(), variables)
+    }
+
+    /// Writes `manifest` to a fresh directory and starts the host on it.
+    fn serve(
+        manifest_text: String,
+        known: Vec<&'static str>,
+        variables: &[(&str, &str)],
+    ) -> DurableHost {
         let dir = scratch_dir();
         let manifest = dir.join("spin.toml");
-        std::fs::write(&manifest, otp_manifest(&otp_wasm())).expect("write the manifest");
+        std::fs::write(&manifest, manifest_text).expect("write the manifest");
         let mut host = DurableHost {
             child: None,
             base: String::new(),
@@ -37,6 +57,7 @@ impl DurableHost {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
+            known,
             dir,
         };
         host.start();
@@ -79,7 +100,7 @@ impl DurableHost {
             &self.manifest,
             "127.0.0.1:0",
             &self.state_dir,
-            &OTP_VARIABLES.map(|(name, _)| name),
+            &self.known,
             &variables,
         );
         self.base = base;

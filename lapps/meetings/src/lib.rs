@@ -40,6 +40,7 @@ mod leads;
 mod meetings;
 mod once;
 mod recordings;
+mod recover;
 mod refusal;
 mod reply;
 mod request;

@@ -5,19 +5,22 @@
 //! two identical requests racing, one works and the other answers 409
 //! `request_in_progress`; a replay after success gets the stored answer
 //! (with `idempotent-replayed: true`); the same key with another body
-//! answers 422. A failed request releases the key.
+//! answers 422. A failed request releases the key. A retry taking over the
+//! dead claim of a request cut off after its post answers what that request
+//! posted ([`crate::recover`]).
 
 use std::future::Future;
 
 use recrules_lapp_support::store::Change;
 use recrules_sdk::idempotency::{
-    check_key, claim, done, fingerprint, Claim, KeyRecord, IDEMPOTENCY_HEADER,
+    check_key, claim, done, fingerprint, Claim, KeyRecord, KeyState, IDEMPOTENCY_HEADER,
 };
 use recrules_sdk::otp::OrgId;
 use serde_json::Value;
 use spin_sdk::http::{Request, Response};
 
 use crate::keys;
+use crate::recover::posted_by_dead_claim;
 use crate::reply::{json_bytes, Failure, Store};
 use crate::request::{header, now};
 
@@ -38,7 +41,13 @@ where
     let store = Store::open()?;
     let record_key = keys::idempotency(org, &key);
     let at = now()?;
+    // When this request takes over a dead claim of the same request: since when it was held.
+    let mut dead_since = None;
     let claimed = store.update(&record_key, |existing: Option<KeyRecord>| {
+        dead_since = existing.as_ref().and_then(|record| match record.state {
+            KeyState::Pending { since } if record.fingerprint == print => Some(since),
+            _ => None,
+        });
         Ok(match claim(existing.as_ref(), &print, at) {
             Claim::Proceed(pending) => {
                 Change::Write(Some(pending.clone()), Claim::Proceed(pending))
@@ -70,7 +79,15 @@ where
             ))
         }
     }
-    match work(key).await {
+    let recovered = match dead_since {
+        Some(since) => posted_by_dead_claim(&store, org, req.path(), req.body(), since)?,
+        None => None,
+    };
+    let answered = match recovered {
+        Some(answer) => Ok(answer),
+        None => work(key).await,
+    };
+    match answered {
         Ok((status, body)) => {
             let text = body.to_string();
             let record = done(&print, status, text.clone());

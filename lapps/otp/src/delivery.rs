@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use base64::Engine;
-use recrules_lapp_support::outbound::post;
+use recrules_lapp_support::outbound::{post, CallError};
 use recrules_sdk::otp::{OrgId, Phone};
 use serde::{Deserialize, Serialize};
 
@@ -27,7 +27,9 @@ pub fn logged_message_key(org: &OrgId, phone: &Phone) -> String {
     format!("{}/otp/test-sms/{}", org.as_str(), phone.as_str())
 }
 
-/// Sends `text` to `phone`; a failure is a 502 and the caller stores nothing.
+/// Sends `text` to `phone`. A 2xx is the gateway's acceptance, whatever its
+/// body; anything else is a 502 naming the cause (the status, no answer within
+/// [`TIMEOUT`], an answer that is not HTTP), and the caller stores nothing.
 pub fn deliver(
     gateway: &Gateway,
     store: &Store,
@@ -79,6 +81,10 @@ pub fn deliver(
     match status {
         Ok(code) if (200..300).contains(&code) => Ok(()),
         Ok(code) => Err(Failure::Gateway(format!("it answered HTTP {code}"))),
-        Err(e) => Err(Failure::Gateway(e.to_string())),
+        Err(CallError::Timeout(code)) => Err(Failure::Gateway(format!(
+            "no answer within {} s ({code})",
+            TIMEOUT.as_secs()
+        ))),
+        Err(CallError::Failed(what)) => Err(Failure::Gateway(what)),
     }
 }

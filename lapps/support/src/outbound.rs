@@ -139,14 +139,31 @@ pub fn post(
     }
 }
 
-/// A `wasi:http` error code as a [`CallError`].
+/// A `wasi:http` error code as a [`CallError`], in words a reader of the
+/// caller's answer understands (the code itself in parentheses).
 fn from_code(code: ErrorCode) -> CallError {
     let words = format!("{code:?}");
+    let failed = |what: &str| CallError::Failed(format!("{what} ({words})"));
     match code {
         ErrorCode::ConnectionTimeout
         | ErrorCode::ConnectionReadTimeout
         | ErrorCode::ConnectionWriteTimeout
         | ErrorCode::HttpResponseTimeout => CallError::Timeout(words),
+        ErrorCode::HttpProtocolError
+        | ErrorCode::HttpResponseIncomplete
+        | ErrorCode::HttpResponseHeaderSectionSize(_)
+        | ErrorCode::HttpResponseHeaderSize(_)
+        | ErrorCode::HttpResponseBodySize(_)
+        | ErrorCode::HttpResponseTransferCoding(_)
+        | ErrorCode::HttpResponseContentCoding(_) => failed("its answer is not valid HTTP"),
+        ErrorCode::ConnectionRefused => failed("it refused the connection"),
+        ErrorCode::ConnectionTerminated => failed("it closed the connection without answering"),
+        ErrorCode::DnsError(_) | ErrorCode::DestinationNotFound => {
+            failed("its address does not resolve")
+        }
+        ErrorCode::HttpRequestDenied => {
+            failed("the host may not call it: add its origin to `allowed_outbound_hosts`")
+        }
         _ => CallError::Failed(words),
     }
 }

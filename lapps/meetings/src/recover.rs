@@ -1,0 +1,101 @@
+//! Starts and Ends cut off between their post and their answer.
+//!
+//! A request killed (SIGKILL, a crash) after it posted its activity but
+//! before [`crate::once`] kept its answer leaves its `Idempotency-Key` as a
+//! pending claim. Once the claim's time to live has passed, a retry of the
+//! same request takes the key over and would run again: a Single-mode End
+//! would be posted twice, and a Dual-mode End would be refused with 409
+//! `missing_start` (its Start closed by that very End). So a retry that takes
+//! over a dead claim first looks for what the dead request posted, in the
+//! `kv` store: an activity of the request's code, by its user, created after
+//! the claim was made, and for an End carrying the same recordings (ids and
+//! hashes). If there is one, the retry answers 201 with it (`"recovered":
+//! true`) and posts nothing.
+//!
+//! With `activity_store` = `crm` nothing is looked for: a CRM activity is
+//! created outside this store, and finding the one a dead request created
+//! is left open (see SECURITY.md).
+
+use recrules_sdk::meeting::PostedActivity;
+use recrules_sdk::otp::OrgId;
+use recrules_sdk::time::Instant;
+use serde_json::{json, Value};
+
+use crate::config::{store_kind, StoreKind};
+use crate::keys;
+use crate::reply::{Failure, Store};
+
+/// What the dead request with this `path` and `body` posted after `since`,
+/// as the 201 answer to give; `None` when it posted nothing (or the store is
+/// the CRM).
+pub fn posted_by_dead_claim(
+    store: &Store,
+    org: &OrgId,
+    path: &str,
+    body: &[u8],
+    since: Instant,
+) -> Result<Option<(u16, Value)>, Failure> {
+    if store_kind()? != StoreKind::Kv {
+        return Ok(None);
+    }
+    // The body was read by the route already; anything else finds nothing.
+    let Ok(body) = serde_json::from_slice::<Value>(body) else {
+        return Ok(None);
+    };
+    let (Some(lead), Some(code), Some(user)) = (
+        body["lead"].as_str(),
+        body["activity_code"].as_u64(),
+        body["user"].as_str(),
+    ) else {
+        return Ok(None);
+    };
+    let end = path.trim_end_matches('/') == "/meetings/end";
+    let recordings: Vec<(&str, &str)> = body["recordings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap_or_default(),
+                r["sha256"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let history: Vec<PostedActivity> = store
+        .get_versioned(&keys::history(org, lead))?
+        .unwrap_or_default();
+    let found = history.into_iter().find(|posted| {
+        let activity = &posted.activity;
+        let carried: Vec<(&str, &str)> = activity
+            .recordings
+            .iter()
+            .map(|r| (r.id.as_str(), r.sha256.as_str()))
+            .collect();
+        u64::from(activity.event_code) == code
+            && activity.user == user
+            && activity.created_on >= since
+            && carried == recordings
+    });
+    Ok(found.map(|posted| (201, answer(&posted, end))))
+}
+
+/// The answer of a recovered Start or End.
+fn answer(posted: &PostedActivity, end: bool) -> Value {
+    let activity = &posted.activity;
+    let mut answer = json!({
+        "ok": true,
+        "activity_id": posted.id,
+        "event_code": activity.event_code,
+        "recovered": true,
+    });
+    if end {
+        answer["fields"] = json!(activity.fields);
+        answer["recordings"] = activity.recordings.iter().map(|r| json!(r.id)).collect();
+        if let Some(start) = &activity.start_activity_id {
+            answer["start_activity_id"] = json!(start);
+        }
+    } else {
+        answer["created_on"] = json!(activity.created_on);
+    }
+    answer
+}
