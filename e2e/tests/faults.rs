@@ -26,6 +26,9 @@ const SEED_SINGLE: &str = include_str!("../../fixtures/settings/seed-single.json
 /// When the host is killed after a request was sent, in milliseconds: from
 /// before the Lapp runs to after it answered, on a loaded machine.
 const KILL_DELAYS_MS: [u64; 8] = [0, 1, 2, 4, 8, 16, 40, 100];
+/// When an upload of [`UPLOAD_BYTES`] is killed, in milliseconds: it takes
+/// longer than a JSON request, so the kills reach further.
+const UPLOAD_KILL_DELAYS_MS: [u64; 8] = [0, 5, 20, 60, 150, 300, 600, 1200];
 /// An upload's size: several store chunks, well under the 10 MB limit.
 const UPLOAD_BYTES: usize = 6 * 1024 * 1024;
 
@@ -290,8 +293,8 @@ fn an_upload_cut_off_by_sigkill_is_absent_or_whole() {
     assert!(absent_or_whole(&host.base, "cut", &bytes));
 
     // Whole uploads, killed at varied moments.
-    let mut answered = 0;
-    for (n, delay) in KILL_DELAYS_MS.into_iter().enumerate() {
+    let (mut answered, mut stored_unanswered) = (0, 0);
+    for (n, delay) in UPLOAD_KILL_DELAYS_MS.into_iter().enumerate() {
         let id = format!("up-{n}");
         let bytes = audio(&id, UPLOAD_BYTES);
         let before = killed_during(&mut host, delay, |base| {
@@ -305,6 +308,8 @@ fn an_upload_cut_off_by_sigkill_is_absent_or_whole() {
             assert_eq!(reply.status, 201, "{id}: {}", reply.text());
             assert!(there, "{id}: answered 201, then lost to SIGKILL");
             answered += 1;
+        } else if there {
+            stored_unanswered += 1;
         }
         // The same upload again: stored now, or found stored.
         let again = upload(&host.base, &id, &bytes);
@@ -313,8 +318,8 @@ fn an_upload_cut_off_by_sigkill_is_absent_or_whole() {
         assert!(absent_or_whole(&host.base, &id, &bytes));
     }
     eprintln!(
-        "uploads: {answered} of {} answered before the kill",
-        KILL_DELAYS_MS.len()
+        "uploads: {answered} of {} answered before the kill, {stored_unanswered} stored unanswered",
+        UPLOAD_KILL_DELAYS_MS.len()
     );
 }
 
@@ -344,7 +349,7 @@ fn retry_end(host: &mut DurableHost, key: &str, body: &Value) -> RawReply {
 fn an_end_cut_off_by_sigkill_is_posted_once() {
     let mut host = durable_app();
     put_settings(&host.base, SEED_DUAL);
-    let mut answered = 0;
+    let (mut answered, mut recovered) = (0, 0);
     for (n, delay) in KILL_DELAYS_MS.into_iter().enumerate() {
         let lead = format!("L-end-{n}");
         create_lead(&host.base, &lead, "+919800000001", json!([]));
@@ -381,11 +386,13 @@ fn an_end_cut_off_by_sigkill_is_posted_once() {
             );
             assert_eq!(first, again, "{lead}");
             answered += 1;
+        } else if again["recovered"] == true {
+            recovered += 1;
         }
         assert_eq!(codes(&host.base, &lead), vec![209, 210], "{lead}");
     }
     eprintln!(
-        "ends: {answered} of {} answered before the kill",
+        "ends: {answered} of {} answered before the kill, {recovered} posted unanswered",
         KILL_DELAYS_MS.len()
     );
 }
