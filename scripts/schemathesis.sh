@@ -16,7 +16,8 @@
 # schemathesis (pinned in scripts/schemathesis-requirements.txt) is installed into
 # target/venv if it is not there. The host serves the root spin.toml on a free
 # loopback port with a fresh state directory, in Test mode with the `log` SMS
-# gateway, for one test org; it is stopped on exit. Exits non-zero on any failure.
+# gateway, for one test org, with the tenant Lapps' shared secret; it is stopped
+# on exit. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -30,6 +31,8 @@ requirements=scripts/schemathesis-requirements.txt
 manifest=${SCHEMATHESIS_MANIFEST:-spin.toml}
 org=schemathesis-org
 key=schemathesis-key-0123456789abcdef
+# The meetings Lapp's and the tenant Lapps' shared secret (x-lapp-secret, tenant_lapp_secret).
+lapp_secret=schemathesis-lapp-secret-0123456789
 out=target/schemathesis
 
 say() { printf 'schemathesis.sh: %s\n' "$*" >&2; }
@@ -90,6 +93,7 @@ SPIN_VARIABLE_ORG_API_KEYS="{\"$org\": \"$key\"}" \
   SPIN_VARIABLE_ORG_ADMIN_KEYS="{\"$org\": \"$key\"}" \
   SPIN_VARIABLE_LAPP_ENV=Test \
   SPIN_VARIABLE_SMS_GATEWAY=log \
+  SPIN_VARIABLE_TENANT_LAPP_SECRET="$lapp_secret" \
   "$host_bin" up --manifest "$manifest" --listen 127.0.0.1:0 \
   --state-dir "$tmp/state" --cache-dir "$out/cache" \
   >"$tmp/host.out" 2>"$tmp/host.err" &
@@ -132,6 +136,7 @@ for doc in "${docs[@]}"; do
     --url "$base" \
     --header "x-org-id: $org" \
     --header "x-api-key: $key" \
+    --header "x-lapp-secret: $lapp_secret" \
     --generation-with-security-parameters false \
     --checks "$checks" \
     --phases examples,coverage,fuzzing \

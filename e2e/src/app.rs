@@ -12,11 +12,12 @@ use crate::host::{scratch_dir, spawn, OTP_VARIABLES};
 
 /// The meetings component's own variables, with their defaults (as in the
 /// root `spin.toml`); it also reads the OTP Lapp's `org_api_keys`.
-pub const MEETINGS_VARIABLES: [(&str, &str); 11] = [
+pub const MEETINGS_VARIABLES: [(&str, &str); 12] = [
     ("org_admin_keys", ""),
     ("activity_store", "kv"),
     ("tenant_lapp_base_url", ""),
     ("tenant_lapp_timeout_ms", "3000"),
+    ("tenant_lapp_secret", ""),
     ("tenant_lapp_origin", "http://127.0.0.1:3000"),
     ("crm_base_url", ""),
     ("crm_access_key", ""),
@@ -36,12 +37,13 @@ const MEETINGS_ROUTES: [&str; 5] = [
 ];
 
 /// The variables the meetings component reads.
-const MEETINGS_READS: [&str; 10] = [
+const MEETINGS_READS: [&str; 11] = [
     "org_api_keys",
     "org_admin_keys",
     "activity_store",
     "tenant_lapp_base_url",
     "tenant_lapp_timeout_ms",
+    "tenant_lapp_secret",
     "crm_base_url",
     "crm_access_key",
     "crm_secret_key",
@@ -156,7 +158,8 @@ fn lapp_wasm(package: &str, env: &str) -> PathBuf {
 }
 
 /// A manifest serving the OTP Lapp, the meetings Lapp and the example
-/// tenant Lapp (at `/tenant/tenant_closed_stage/validate`, as in `spin.toml`).
+/// tenant Lapp (at `/tenant/tenant_closed_stage/validate`, as in `spin.toml`,
+/// sharing `tenant_lapp_secret` with the meetings Lapp).
 pub(crate) fn manifest_text(otp: &Path, meetings: &Path, tenant: &Path) -> String {
     let mut text = String::from(
         "spin_manifest_version = 2\n\n[application]\nname = \"recrules-e2e-meetings\"\n\n[variables]\n",
@@ -187,7 +190,7 @@ pub(crate) fn manifest_text(otp: &Path, meetings: &Path, tenant: &Path) -> Strin
         text.push_str(&format!("{name} = \"{{{{ {name} }}}}\"\n"));
     }
     text.push_str(&format!(
-        "\n[[trigger.http]]\nroute = \"/tenant/tenant_closed_stage/validate\"\ncomponent = \"tenant\"\n\n[component.tenant]\nsource = {:?}\n",
+        "\n[[trigger.http]]\nroute = \"/tenant/tenant_closed_stage/validate\"\ncomponent = \"tenant\"\n\n[component.tenant]\nsource = {:?}\n\n[component.tenant.variables]\ntenant_lapp_secret = \"{{{{ tenant_lapp_secret }}}}\"\n",
         tenant.display().to_string()
     ));
     text

@@ -15,6 +15,8 @@ const ADMIN: &str = "org-1-admin-abcdefghij";
 const PHONE: &str = "+919800000001";
 const SEED_DUAL: &str = include_str!("../../fixtures/settings/seed-dual.json");
 const SEED_SINGLE: &str = include_str!("../../fixtures/settings/seed-single.json");
+/// The secret the meetings Lapp shares with the tenant Lapps (`tenant_lapp_secret`).
+const TENANT_SECRET: &str = "tenant-lapp-secret-0123456789";
 /// Entry 209's message for an End without a Start.
 const NO_START_209: &str = "This activity cannot be added. Please add 'Appointment Start' activity";
 
@@ -644,6 +646,7 @@ fn a_tenant_lapp_that_refuses_refuses_the_meeting() {
     let app = app(&[
         ("tenant_lapp_base_url", &stub.origin),
         ("tenant_lapp_origin", &stub.origin),
+        ("tenant_lapp_secret", TENANT_SECRET),
     ]);
     put_settings(&app, &with_tenant_lapp());
     create_lead(&app, "L-7", json!([]));
@@ -658,6 +661,7 @@ fn a_tenant_lapp_that_refuses_refuses_the_meeting() {
         (asked[0].0.as_str(), asked[0].1.as_str()),
         ("/closed-stage/validate", "Test")
     );
+    assert_eq!(stub.secrets()[0], TENANT_SECRET);
     let context: Value = serde_json::from_str(&asked[0].2).unwrap();
     assert_eq!(
         (context["org"].as_str(), context["lead"]["id"].as_str()),
@@ -683,6 +687,7 @@ fn a_tenant_lapp_that_does_not_answer_refuses_in_time() {
         ("tenant_lapp_base_url", &stub.origin),
         ("tenant_lapp_origin", &stub.origin),
         ("tenant_lapp_timeout_ms", "500"),
+        ("tenant_lapp_secret", TENANT_SECRET),
     ]);
     put_settings(&app, &with_tenant_lapp());
     create_lead(&app, "L-8", json!([]));
@@ -782,6 +787,7 @@ fn the_example_tenant_lapp_refuses_a_closed_lead() {
             ("org_admin_keys", &admin),
             ("tenant_lapp_base_url", &base),
             ("tenant_lapp_origin", &origin),
+            ("tenant_lapp_secret", TENANT_SECRET),
         ],
     );
     let mut settings: Value = serde_json::from_str(SEED_DUAL).unwrap();
@@ -867,4 +873,340 @@ fn the_crm_backend_reads_leads_and_posts_activities() {
     );
     let listed = expect(&get(&app, "/leads/L-c/activities"), 200);
     assert_eq!(listed["activities"].as_array().map(Vec::len), Some(2));
+}
+
+/// Seed Dual with entry 209's creation limit raised to `limit` Starts in
+/// 30 days, and the tenant Lapp of [`with_tenant_lapp`].
+fn with_start_limit(limit: u32) -> String {
+    let mut settings: Value = serde_json::from_str(&with_tenant_lapp()).unwrap();
+    settings["Data"][0]["Validations"]["ActivityCreationLimitValidation"]["ActivityCount"] =
+        json!(limit);
+    settings.to_string()
+}
+
+/// Sends every `(path, idempotency key, body)` at once, one thread each;
+/// answers the replies in the same order.
+fn all_at_once(app: &App, requests: &[(&str, String, Value)]) -> Vec<RawReply> {
+    std::thread::scope(|s| {
+        let sent: Vec<_> = requests
+            .iter()
+            .map(|(path, key, body)| s.spawn(move || post(app, path, Some(key), body)))
+            .collect();
+        sent.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+#[test]
+fn concurrent_starts_never_pass_the_creation_limit() {
+    const LIMIT: usize = 2;
+    const STARTS: usize = 6;
+    // A tenant Lapp that takes its time: every Start reads the lead's
+    // history, then waits for it, then posts; unless the check and the post
+    // are one step, racing Starts all read a history with room left.
+    let stub = TenantStub::slow(Some(r#"{"allowed": true}"#), Duration::from_millis(250));
+    let app = app(&[
+        ("tenant_lapp_base_url", &stub.origin),
+        ("tenant_lapp_origin", &stub.origin),
+        ("tenant_lapp_secret", TENANT_SECRET),
+    ]);
+    put_settings(&app, &with_start_limit(LIMIT as u32));
+    create_lead(&app, "L-race", json!([]));
+    let requests: Vec<(&str, String, Value)> = (0..STARTS)
+        .map(|i| {
+            let body = meeting("L-race", 209, &format!("U-{i}"));
+            ("/meetings/start", format!("race-{i}"), body)
+        })
+        .collect();
+    let replies = all_at_once(&app, &requests);
+    let texts: Vec<String> = replies.iter().map(RawReply::text).collect();
+    let mut posted = 0;
+    let mut busy = 0;
+    for reply in &replies {
+        let body = reply.json();
+        match reply.status {
+            201 => posted += 1,
+            // The rule's refusal: the Starts already posted fill the window.
+            422 => {
+                assert_eq!(body["error"], "validation_failed", "{texts:?}");
+                assert_eq!(failed_rules(&body), vec!["ActivityCreationLimitValidation"]);
+            }
+            // Retryable: the lead stayed held by the others all along.
+            409 => {
+                assert_eq!(body["error"], "lead_busy", "{texts:?}");
+                busy += 1;
+            }
+            other => panic!("status {other}: {texts:?}"),
+        }
+    }
+    assert!(posted <= LIMIT, "{posted} Starts posted: {texts:?}");
+    // Checked one after the other, the first LIMIT Starts to hold the lead pass.
+    if busy == 0 {
+        assert_eq!(posted, LIMIT, "{texts:?}");
+    }
+    assert!(posted >= 1, "{texts:?}");
+    let starts = activities(&app, "L-race")
+        .iter()
+        .filter(|a| a["activity"]["event_code"] == 209)
+        .count();
+    assert_eq!(starts, posted);
+    // Every refused Start released its Idempotency-Key and its hold: with the
+    // window full, a retry is refused by the rule again, not left hanging.
+    let again = expect(
+        &post(
+            &app,
+            "/meetings/start",
+            Some("race-0-again"),
+            &requests[0].2,
+        ),
+        422,
+    );
+    assert_eq!(
+        failed_rules(&again),
+        vec!["ActivityCreationLimitValidation"]
+    );
+}
+
+#[test]
+fn a_recording_is_attached_to_one_end_only() {
+    let app = app(&[]);
+    put_settings(&app, SEED_DUAL);
+    for lead in ["L-r1", "L-r2", "L-r3"] {
+        create_lead(&app, lead, json!([]));
+        let key = format!("start-{lead}");
+        expect(
+            &post(
+                &app,
+                "/meetings/start",
+                Some(&key),
+                &meeting(lead, 209, "U-1"),
+            ),
+            201,
+        );
+    }
+    // Two Ends for two different Starts name the same recording, at once.
+    let shared = recording(&app, "shared-1", 120, 60);
+    let requests: Vec<(&str, String, Value)> = ["L-r1", "L-r2"]
+        .iter()
+        .map(|lead| {
+            let body = end_body(lead, 210, vec![shared.clone()]);
+            ("/meetings/end", format!("end-{lead}"), body)
+        })
+        .collect();
+    let replies = all_at_once(&app, &requests);
+    let texts: Vec<String> = replies.iter().map(RawReply::text).collect();
+    let mut statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+    statuses.sort();
+    assert_eq!(statuses, vec![201, 409], "{texts:?}");
+    let (won, lost) = if replies[0].status == 201 {
+        (0, 1)
+    } else {
+        (1, 0)
+    };
+    let refused = replies[lost].json();
+    assert_eq!(
+        (refused["error"].as_str(), refused["field"].as_str()),
+        (Some("recording_attached"), Some("recordings[0]")),
+        "{refused}"
+    );
+    assert_eq!(refused["recording"], "shared-1");
+    assert!(
+        refused["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("`shared-1`")),
+        "{refused}"
+    );
+    // One End carries it; the other lead has its Start only.
+    let ends_with = |lead: &str| {
+        activities(&app, lead)
+            .iter()
+            .filter(|a| a["activity"]["event_code"] == 210)
+            .count()
+    };
+    let (winner, loser) = (["L-r1", "L-r2"][won], ["L-r1", "L-r2"][lost]);
+    assert_eq!((ends_with(winner), ends_with(loser)), (1, 0));
+    // The winner's retry replays its answer; the same recording stays its own.
+    let replay = post(
+        &app,
+        "/meetings/end",
+        Some(&requests[won].1),
+        &requests[won].2,
+    );
+    assert_eq!(
+        (replay.status, replay.header("idempotent-replayed")),
+        (201, Some("true"))
+    );
+    // Later Ends naming it are refused too, whatever their Start.
+    let third = expect(
+        &post(
+            &app,
+            "/meetings/end",
+            Some("end-L-r3"),
+            &end_body("L-r3", 210, vec![shared.clone()]),
+        ),
+        409,
+    );
+    assert_eq!(third["error"], "recording_attached");
+    // Nothing was lost: the refused Ends' Starts are still open, for their own recordings.
+    for (lead, id) in [(loser, "own-1"), ("L-r3", "own-3")] {
+        let own = recording(&app, id, 100, 30);
+        let body = end_body(lead, 210, vec![own]);
+        expect(
+            &post(&app, "/meetings/end", Some(&format!("own-{lead}")), &body),
+            201,
+        );
+        assert_eq!(ends_with(lead), 1);
+    }
+}
+
+#[test]
+fn a_405_names_the_allowed_methods() {
+    let app = app(&[]);
+    let cases = [
+        ("PATCH", "/settings", "GET, PUT"),
+        ("DELETE", "/recordings/r-1", "GET, PUT"),
+        ("GET", "/meetings/start", "POST"),
+        ("PUT", "/meetings/end", "POST"),
+        ("GET", "/validate", "POST"),
+        ("DELETE", "/leads", "POST"),
+        ("POST", "/leads/L-1/activities", "GET"),
+        ("GET", "/otp/send", "POST"),
+        ("POST", "/otp/test/last-message", "GET"),
+    ];
+    for (method, path, allow) in cases {
+        let reply = call(&app, method, path, KEY, &[], b"");
+        let body = expect(&reply, 405);
+        assert_eq!(body["error"], "method_not_allowed", "{method} {path}");
+        assert_eq!(reply.header("allow"), Some(allow), "{method} {path}");
+    }
+}
+
+#[test]
+fn the_example_tenant_lapp_answers_the_shared_secret_only() {
+    let port = free_port();
+    let origin = format!("http://127.0.0.1:{port}");
+    let base = format!("{origin}/tenant");
+    let keys = json!({ ORG: KEY }).to_string();
+    let admin = json!({ ORG: ADMIN }).to_string();
+    // The meetings Lapp calls the example tenant Lapp on the same host, both with the secret.
+    let app = App::start(
+        port,
+        &[
+            ("org_api_keys", &keys),
+            ("org_admin_keys", &admin),
+            ("tenant_lapp_base_url", &base),
+            ("tenant_lapp_origin", &origin),
+            ("tenant_lapp_secret", TENANT_SECRET),
+        ],
+    );
+    let route = "/tenant/tenant_closed_stage/validate";
+    let context = json!({
+        "org": ORG, "lead": { "id": "L-1", "fields": {} }, "history": [],
+        "activity_code": 209, "user": "U-1", "now": "2026-11-20T10:00:00Z"
+    })
+    .to_string();
+    let prefix = &TENANT_SECRET[..TENANT_SECRET.len() - 1];
+    let refused: [(&[(&str, &str)], &str); 4] = [
+        (&[], "no secret"),
+        (&[("x-lapp-secret", "")], "an empty secret"),
+        (&[("x-lapp-secret", "wrong-secret")], "a wrong secret"),
+        (&[("x-lapp-secret", prefix)], "a prefix of the secret"),
+    ];
+    for (headers, why) in refused {
+        let reply = send(&app.base, "POST", route, headers, context.as_bytes());
+        assert_eq!(reply.status, 401, "{why}: {}", reply.text());
+        let body = reply.json();
+        assert_eq!(
+            (body["error"].as_str(), body["field"].as_str()),
+            (Some("unauthorized"), Some("x-lapp-secret")),
+            "{why}"
+        );
+    }
+    let with_secret = [("x-lapp-secret", TENANT_SECRET)];
+    let allowed = send(&app.base, "POST", route, &with_secret, context.as_bytes());
+    assert_eq!(expect(&allowed, 200), json!({ "allowed": true }));
+    // The meetings Lapp sends the secret, so the tenant Lapp answers it.
+    let mut settings: Value = serde_json::from_str(SEED_DUAL).unwrap();
+    settings["Data"][0]["Validations"]["LappValidations"] =
+        json!([{ "LappId": "tenant_closed_stage", "LappEnv": "Live" }]);
+    put_settings(&app, &settings.to_string());
+    create_lead(&app, "L-s", json!([]));
+    let decision = expect(
+        &post(&app, "/validate", None, &meeting("L-s", 209, "U-1")),
+        200,
+    );
+    assert_eq!(decision["allowed"], true, "{decision}");
+}
+
+#[test]
+fn without_the_secret_tenant_lapps_are_not_called_and_refuse() {
+    let stub = TenantStub::start(Some(r#"{"allowed": true}"#));
+    let app = app(&[
+        ("tenant_lapp_base_url", &stub.origin),
+        ("tenant_lapp_origin", &stub.origin),
+    ]);
+    put_settings(&app, &with_tenant_lapp());
+    create_lead(&app, "L-ns", json!([]));
+    let decision = expect(
+        &post(&app, "/validate", None, &meeting("L-ns", 209, "U-1")),
+        200,
+    );
+    assert_eq!(failed_rules(&decision), vec!["LappValidations"]);
+    let reason = decision["failures"][0]["reason"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        reason.contains("`tenant_lapp_secret` is not set"),
+        "{reason}"
+    );
+    assert!(stub.asked().is_empty(), "{:?}", stub.asked());
+}
+
+#[test]
+fn an_upload_losing_its_commit_leaves_no_chunks() {
+    let app = app(&[]);
+    // Three chunks each (the Lapp stores 1 MiB chunks), two different contents per id.
+    let size = 2 * 1024 * 1024 + 512 * 1024;
+    let ids = ["race-a", "race-b", "race-c"];
+    let replies: Vec<(String, Vec<u8>, RawReply)> = std::thread::scope(|s| {
+        let sent: Vec<_> = ids
+            .iter()
+            .flat_map(|id| [(*id, 1u8), (*id, 2u8)])
+            .map(|(id, fill)| {
+                let app = &app;
+                s.spawn(move || {
+                    let bytes = vec![fill; size];
+                    let reply = upload(app, id, &bytes, &sha(&bytes));
+                    (id.to_owned(), bytes, reply)
+                })
+            })
+            .collect();
+        sent.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let db = rusqlite::Connection::open(app.state_dir.join("sqlite_key_value.db")).unwrap();
+    db.busy_timeout(Duration::from_secs(5)).unwrap();
+    for id in ids {
+        let mut statuses: Vec<u16> = replies
+            .iter()
+            .filter(|(of, ..)| of == id)
+            .map(|(.., reply)| reply.status)
+            .collect();
+        statuses.sort();
+        assert_eq!(statuses, vec![201, 409], "{id}");
+        let (_, stored, _) = replies
+            .iter()
+            .find(|(of, _, reply)| of == id && reply.status == 201)
+            .unwrap();
+        assert_eq!(&get(&app, &format!("/recordings/{id}")).body, stored);
+        // Only the committed upload's chunks are kept: the loser deleted its own.
+        let chunks: Vec<String> = db
+            .prepare("SELECT key FROM spin_key_value WHERE key LIKE ?1")
+            .unwrap()
+            .query_map([format!("{ORG}/meetings/recording/{id}/%")], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let prefix = format!("{ORG}/meetings/recording/{id}/{}/", sha(stored));
+        assert_eq!(chunks.len(), 3, "{chunks:?}");
+        assert!(chunks.iter().all(|k| k.starts_with(&prefix)), "{chunks:?}");
+    }
 }

@@ -4,13 +4,18 @@
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 use recrules_e2e::build::host_bin;
+use recrules_e2e::raw::send;
 use recrules_e2e::{Reply, Talk};
 use serde_json::{json, Value};
 
 /// Where the hook calls the Lapp (`{tenant_lapp_base_url}/{LappId}/validate`).
 const ROUTE: &str = "/tenant/tenant_closed_stage/validate";
+/// The secret the Lapp shares with the meetings Lapp (`tenant_lapp_secret`).
+const SECRET: &str = "tenant-lapp-secret-0123456789";
 
 /// The host serving the tenant Lapp; stopped when dropped.
 struct TenantHost {
@@ -20,17 +25,26 @@ struct TenantHost {
 }
 
 impl TenantHost {
-    fn start() -> TenantHost {
-        let dir = std::env::temp_dir().join(format!("recrules-e2e-tenant-{}", std::process::id()));
+    /// Serves the Lapp with `tenant_lapp_secret` set to `secret` (`None`: unset).
+    fn start(secret: Option<&str>) -> TenantHost {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir =
+            std::env::temp_dir().join(format!("recrules-e2e-tenant-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("create a scratch dir");
         let manifest = dir.join("spin.toml");
         let text = format!(
-            "spin_manifest_version = 2\n\n[application]\nname = \"recrules-e2e-tenant\"\n\n[[trigger.http]]\nroute = \"{ROUTE}\"\ncomponent = \"tenant-closed-stage\"\n\n[component.tenant-closed-stage]\nsource = {:?}\nallowed_outbound_hosts = []\n",
+            "spin_manifest_version = 2\n\n[application]\nname = \"recrules-e2e-tenant\"\n\n[variables]\ntenant_lapp_secret = {{ default = \"\", secret = true }}\n\n[[trigger.http]]\nroute = \"{ROUTE}\"\ncomponent = \"tenant-closed-stage\"\n\n[component.tenant-closed-stage]\nsource = {:?}\nallowed_outbound_hosts = []\n\n[component.tenant-closed-stage.variables]\ntenant_lapp_secret = \"{{{{ tenant_lapp_secret }}}}\"\n",
             tenant_wasm().display().to_string()
         );
         std::fs::write(&manifest, text).expect("write the manifest");
-        let mut child = Command::new(host_bin())
+        let mut command = Command::new(host_bin());
+        command.env_remove("SPIN_VARIABLE_TENANT_LAPP_SECRET");
+        if let Some(secret) = secret {
+            command.env("SPIN_VARIABLE_TENANT_LAPP_SECRET", secret);
+        }
+        let mut child = command
             .arg("up")
             .arg("--manifest")
             .arg(&manifest)
@@ -65,8 +79,14 @@ impl Drop for TenantHost {
 }
 
 /// The example Lapp's `.wasm`: `RECRULES_TENANT_CLOSED_STAGE_WASM`, or built
-/// with the `cargo` running the tests.
+/// (once) with the `cargo` running the tests.
 fn tenant_wasm() -> PathBuf {
+    static WASM: OnceLock<PathBuf> = OnceLock::new();
+    WASM.get_or_init(build_tenant_wasm).clone()
+}
+
+/// Finds or builds the example Lapp's `.wasm` (see [`tenant_wasm`]).
+fn build_tenant_wasm() -> PathBuf {
     if let Some(path) = std::env::var_os("RECRULES_TENANT_CLOSED_STAGE_WASM") {
         return PathBuf::from(path);
     }
@@ -125,8 +145,11 @@ fn expect(reply: &Reply, status: u16) -> Value {
 
 #[test]
 fn the_example_lapp_speaks_the_hook_protocol() {
-    let host = TenantHost::start();
-    let talk = Talk::new(&host.base, &[("x-lapp-env", "Live")]);
+    let host = TenantHost::start(Some(SECRET));
+    let talk = Talk::new(
+        &host.base,
+        &[("x-lapp-env", "Live"), ("x-lapp-secret", SECRET)],
+    );
 
     for stage in ["Closed", "closed"] {
         let refused = expect(&talk.post(ROUTE, &context(Some(stage))), 200);
@@ -155,6 +178,59 @@ fn the_example_lapp_speaks_the_hook_protocol() {
     let wrong_type = expect(&talk.post(ROUTE, &json!({ "lead": [] })), 400);
     assert_eq!(wrong_type["field"], "lead", "{wrong_type}");
 
-    let not_allowed = expect(&talk.get(ROUTE), 405);
-    assert_eq!(not_allowed["error"], "method_not_allowed");
+    let not_allowed = send(&host.base, "GET", ROUTE, &[("x-lapp-secret", SECRET)], b"");
+    assert_eq!(not_allowed.status, 405, "{}", not_allowed.text());
+    assert_eq!(not_allowed.json()["error"], "method_not_allowed");
+    assert_eq!(not_allowed.header("allow"), Some("POST"));
+}
+
+#[test]
+fn a_call_without_the_shared_secret_is_refused() {
+    let host = TenantHost::start(Some(SECRET));
+    let body = context(Some("Open")).to_string();
+    let wrong = format!("{SECRET}x");
+    let refused: [(&[(&str, &str)], &str); 3] = [
+        (&[], "no secret"),
+        (&[("x-lapp-secret", "not-the-secret")], "a wrong secret"),
+        (&[("x-lapp-secret", wrong.as_str())], "the secret and more"),
+    ];
+    for (headers, why) in refused {
+        for method in ["POST", "GET"] {
+            let reply = send(&host.base, method, ROUTE, headers, body.as_bytes());
+            assert_eq!(reply.status, 401, "{why}, {method}: {}", reply.text());
+            let answer = reply.json();
+            assert_eq!(
+                (answer["error"].as_str(), answer["field"].as_str()),
+                (Some("unauthorized"), Some("x-lapp-secret")),
+                "{why}"
+            );
+        }
+    }
+    let answered = send(
+        &host.base,
+        "POST",
+        ROUTE,
+        &[("x-lapp-secret", SECRET)],
+        body.as_bytes(),
+    );
+    assert_eq!(answered.status, 200, "{}", answered.text());
+}
+
+#[test]
+fn a_lapp_without_its_secret_answers_no_one() {
+    let host = TenantHost::start(None);
+    let body = context(Some("Open")).to_string();
+    for headers in [
+        vec![],
+        vec![("x-lapp-secret", "")],
+        vec![("x-lapp-secret", SECRET)],
+    ] {
+        let reply = send(&host.base, "POST", ROUTE, &headers, body.as_bytes());
+        assert_eq!(reply.status, 503, "{}", reply.text());
+        let answer = reply.json();
+        assert_eq!(
+            (answer["error"].as_str(), answer["field"].as_str()),
+            (Some("misconfigured"), Some("tenant_lapp_secret"))
+        );
+    }
 }

@@ -7,6 +7,8 @@
 //! (fail closed): a validation that cannot be checked is not passed.
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 use crate::lead::{Activity, EventCode, Lead};
 use crate::settings::LappRef;
@@ -69,6 +71,22 @@ pub enum LappCallError {
         /// What was wrong with it.
         detail: String,
     },
+}
+
+/// The request header carrying the secret the meetings Lapp shares with the
+/// tenant Lapps it calls: a tenant Lapp answers a request without it 401.
+pub const SECRET_HEADER: &str = "x-lapp-secret";
+
+/// The Spin variable holding that secret (mark it `secret = true`), in the
+/// meetings component and in every tenant Lapp's component.
+pub const SECRET_VARIABLE: &str = "tenant_lapp_secret";
+
+/// Whether `given` is the shared `secret`, compared in constant time (the
+/// SHA-256 of each, so not even the length is told). An empty secret is
+/// never met: a tenant Lapp without one refuses every call.
+pub fn secret_matches(given: &str, secret: &str) -> bool {
+    let same = Sha256::digest(given.as_bytes()).ct_eq(&Sha256::digest(secret.as_bytes()));
+    !secret.is_empty() && bool::from(same)
 }
 
 /// The system's message when a tenant Lapp refuses without one, or cannot be asked.
@@ -198,5 +216,13 @@ mod tests {
             )],
         );
         assert!(d.allowed);
+    }
+
+    #[test]
+    fn only_the_shared_secret_matches() {
+        assert!(secret_matches("s3cret-0123456789", "s3cret-0123456789"));
+        assert!(!secret_matches("s3cret-012345678", "s3cret-0123456789"));
+        assert!(!secret_matches("", "s3cret-0123456789"));
+        assert!(!secret_matches("", ""));
     }
 }

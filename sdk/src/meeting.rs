@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::lead::EventCode;
@@ -146,6 +147,53 @@ impl ApprovalSlot {
     }
 }
 
+/// After this many seconds a lead's [`Hold`] is taken to have died (its
+/// request ended midway; the host's deadline is 30 s).
+pub const LEAD_HOLD_TTL_S: i64 = 60;
+
+/// A request's hold on a record: on a lead while it checks and posts an
+/// activity there (so the checks and the post are one step per lead), or on
+/// a recording once an End carries it (so no two Ends carry one recording).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hold {
+    /// The request holding it (its idempotency key).
+    pub by: String,
+    /// Since when.
+    pub since: Instant,
+}
+
+/// What a request may do with a held record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HoldVerdict {
+    /// It is free (or its hold died): take it with this hold.
+    Take(Hold),
+    /// The request holds it already (a retry with the same idempotency key).
+    Mine,
+    /// Another request holds it.
+    Taken(Hold),
+}
+
+/// Decides whether request `by` may hold a record at `now`, given its
+/// `current` hold. A hold older than `ttl_s` seconds is taken over; with no
+/// `ttl_s` it lasts until it is given back.
+pub fn hold(current: Option<&Hold>, by: &str, now: Instant, ttl_s: Option<i64>) -> HoldVerdict {
+    let take = || {
+        HoldVerdict::Take(Hold {
+            by: by.to_owned(),
+            since: now,
+        })
+    };
+    match current {
+        None => take(),
+        Some(held) if held.by == by => HoldVerdict::Mine,
+        Some(held) => match ttl_s {
+            Some(ttl) if held.since + Duration::seconds(ttl) <= now => take(),
+            _ => HoldVerdict::Taken(held.clone()),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,5 +229,30 @@ mod tests {
         let back: ApprovalSlot = serde_json::from_str(&text).unwrap();
         assert_eq!(back.open(), None);
         assert_eq!(back.use_up(at, "key-2"), None);
+    }
+
+    #[test]
+    fn a_hold_is_taken_once_kept_by_its_request_and_taken_over_when_dead() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
+        let HoldVerdict::Take(first) = hold(None, "k-1", at, Some(LEAD_HOLD_TTL_S)) else {
+            panic!("a free record is taken");
+        };
+        assert_eq!(hold(Some(&first), "k-1", at, None), HoldVerdict::Mine);
+        let later = at + Duration::seconds(LEAD_HOLD_TTL_S - 1);
+        assert_eq!(
+            hold(Some(&first), "k-2", later, Some(LEAD_HOLD_TTL_S)),
+            HoldVerdict::Taken(first.clone())
+        );
+        let dead = at + Duration::seconds(LEAD_HOLD_TTL_S);
+        assert!(matches!(
+            hold(Some(&first), "k-2", dead, Some(LEAD_HOLD_TTL_S)),
+            HoldVerdict::Take(Hold { ref by, .. }) if by == "k-2"
+        ));
+        // Without a time to live, a hold lasts until it is given back.
+        let years = at + Duration::days(3650);
+        assert!(matches!(
+            hold(Some(&first), "k-2", years, None),
+            HoldVerdict::Taken(_)
+        ));
     }
 }

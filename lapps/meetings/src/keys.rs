@@ -46,6 +46,16 @@ pub fn start_closed(org: &OrgId, start_activity_id: &str) -> String {
     )
 }
 
+/// A lead's hold while a request checks and posts an activity there.
+pub fn lead_hold(org: &OrgId, lead: &str) -> String {
+    format!("{}/meetings/lead-hold/{lead}", org.as_str())
+}
+
+/// The End holding a recording.
+pub fn attached(org: &OrgId, id: &str) -> String {
+    format!("{}/meetings/attached/{id}", org.as_str())
+}
+
 /// Crm: the user who posted the CRM activity `activity_id` through this Lapp.
 pub fn crm_author(org: &OrgId, activity_id: &str) -> String {
     format!("{}/meetings/crm-author/{activity_id}", org.as_str())

@@ -23,7 +23,7 @@
 //!
 //! `POST /meetings/start` and `/meetings/end` need an `Idempotency-Key`
 //! ([`once`]). Errors answer `{error, field, message, ...}`: 400 (bad
-//! request, `field` names it), 401, 404, 405, 409, 413, 416, 422, and 503
+//! request, `field` names it), 401, 404, 405 (with `allow`), 409, 413, 416, 422, and 503
 //! for the server's own faults (a Spin variable, the store). See
 //! `openapi/meetings.yaml` for the whole contract.
 //!
@@ -34,6 +34,7 @@
 mod approval;
 mod backend;
 mod config;
+mod holds;
 mod hook;
 mod keys;
 mod leads;
@@ -106,23 +107,14 @@ async fn route(req: &Request) -> Result<Response, Failure> {
         (["recordings", id], Method::Get) => recordings::get(req, &user()?, id),
         (["leads"], Method::Post) => leads::create(req.body(), &user()?),
         (["leads", id, "activities"], Method::Get) => leads::activities(&user()?, id).await,
-        (["settings"], _) => Err(not_allowed("GET or PUT")),
-        (["recordings", _], _) => Err(not_allowed("GET or PUT")),
-        (["leads", _, "activities"], _) => Err(not_allowed("GET")),
-        (["validate"] | ["meetings", "start" | "end"] | ["leads"], _) => Err(not_allowed("POST")),
+        (["settings"] | ["recordings", _], _) => Err(Failure::method_not_allowed(&["GET", "PUT"])),
+        (["leads", _, "activities"], _) => Err(Failure::method_not_allowed(&["GET"])),
+        (["validate"] | ["meetings", "start" | "end"] | ["leads"], _) => {
+            Err(Failure::method_not_allowed(&["POST"]))
+        }
         _ => Err(Failure::not_found(
             "path",
             format!("no route `{path}`; see openapi/meetings.yaml"),
         )),
     }
-}
-
-/// 405 naming the methods the route takes.
-fn not_allowed(methods: &str) -> Failure {
-    Failure::new(
-        405,
-        "method_not_allowed",
-        Some("method"),
-        format!("use {methods} on this route"),
-    )
 }

@@ -8,9 +8,11 @@
 //! the history again (after a short pause, so the winner's End is in it) and
 //! gets the rules' answer: 409 `missing_start` with `MeetingEndFormErrorMessage`.
 //! An OTP approval is used up by a swap from the exact bytes read
-//! ([`crate::approval`]). If posting fails, the claim and the approval are
-//! given back.
+//! ([`crate::approval`]). Every Start and End holds its lead while it checks
+//! and posts, and an End holds its recordings ([`crate::holds`]). If posting
+//! fails, the claim, the approval and the recordings are given back.
 
+use std::future::Future;
 use std::time::Duration;
 
 use recrules_lapp_support::store::Change;
@@ -25,12 +27,13 @@ use spin_sdk::http::{Request, Response};
 
 use crate::approval::UsedUp;
 use crate::backend::Backend;
+use crate::holds::{attach, detach, hold_lead};
 use crate::hook::facts;
 use crate::keys;
 use crate::once::once;
 use crate::refusal::{not_allowed, plan_failure};
 use crate::reply::{Failure, Store};
-use crate::request::{json_body, now, EndBody, MeetingBody};
+use crate::request::{checked_id, json_body, now, EndBody, MeetingBody};
 
 /// How many times an End whose Start another End claimed reads the history again.
 const END_TRIES: usize = 5;
@@ -39,18 +42,34 @@ const END_RETRY_PAUSE: Duration = Duration::from_millis(200);
 
 /// `POST /meetings/start` (Dual mode): 201 with the Start's id and the
 /// decision; 422 (`validation_failed`, `no_start_in_single_mode`, ...), 409
-/// (`otp_already_used`), 404 (lead, settings).
+/// (`otp_already_used`, `lead_busy`), 404 (lead, settings).
 pub async fn start(req: &Request, org: &OrgId) -> Result<Response, Failure> {
     let body: MeetingBody = json_body(req.body())?;
-    once(req, org, |key| start_once(org, body, key)).await
+    checked_id("lead", &body.lead)?;
+    once(req, org, |key| async move {
+        let store = Store::open()?;
+        holding(
+            &store,
+            org,
+            &body.lead,
+            &key,
+            start_once(&store, org, &body, &key),
+        )
+        .await
+    })
+    .await
 }
 
 /// Posts the Start once.
-async fn start_once(org: &OrgId, body: MeetingBody, key: String) -> Result<(u16, Value), Failure> {
-    let store = Store::open()?;
-    let backend = Backend::choose(&store, org)?;
+async fn start_once(
+    store: &Store,
+    org: &OrgId,
+    body: &MeetingBody,
+    key: &str,
+) -> Result<(u16, Value), Failure> {
+    let backend = Backend::choose(store, org)?;
     let facts = facts(
-        &store,
+        store,
         org,
         &backend,
         &body.lead,
@@ -59,7 +78,7 @@ async fn start_once(org: &OrgId, body: MeetingBody, key: String) -> Result<(u16,
     )
     .await?;
     let at = now()?;
-    let input = facts.input(&body);
+    let input = facts.input(body);
     let decision = facts.decide(org, &input, at)?;
     let plan = plan_start(&facts.settings, &facts.lead, &facts.history, &input, at).map_err(
         |e| match e {
@@ -71,11 +90,17 @@ async fn start_once(org: &OrgId, body: MeetingBody, key: String) -> Result<(u16,
         return Err(not_allowed(&decision));
     }
     let used = match facts.approval {
-        Some(approval) => Some(approval.use_up(&store, at, &key)?),
+        Some(approval) => Some(approval.use_up(store, at, key)?),
         None => None,
     };
+    let taken = Taken {
+        used,
+        start: None,
+        recordings: Vec::new(),
+        by: key,
+    };
     let draft = start_draft(&plan, &facts.lead.id, &body.user);
-    let id = posted(&store, &backend, &draft, used.as_ref(), None).await?;
+    let id = posted(store, &backend, &draft, &taken).await?;
     Ok((
         201,
         json!({
@@ -89,36 +114,62 @@ async fn start_once(org: &OrgId, body: MeetingBody, key: String) -> Result<(u16,
     ))
 }
 
+/// Runs `work` while the request `key` holds `lead` ([`hold_lead`]), so its
+/// checks and its post are one step on the lead.
+async fn holding<T>(
+    store: &Store,
+    org: &OrgId,
+    lead: &str,
+    key: &str,
+    work: impl Future<Output = Result<T, Failure>>,
+) -> Result<T, Failure> {
+    let held = hold_lead(store, org, lead, key)?;
+    let answer = work.await;
+    // A hold that is not given back lapses after LEAD_HOLD_TTL_S: the answer stands either way.
+    let _ = held.release(store);
+    answer
+}
+
 /// `POST /meetings/end`: 201 with the End's id, fields and recordings; 409
-/// `missing_start`; 422 for the rules' refusals and for recordings not
-/// uploaded as listed (`recording_not_uploaded`).
+/// `missing_start`, `recording_attached` (another End carries a recording),
+/// `lead_busy`; 422 for the rules' refusals and for recordings not uploaded
+/// as listed (`recording_not_uploaded`).
 pub async fn end(req: &Request, org: &OrgId) -> Result<Response, Failure> {
     let body: EndBody = json_body(req.body())?;
+    checked_id("lead", &body.lead)?;
     once(req, org, |key| async move {
-        for _ in 1..END_TRIES {
-            match end_once(org, &body, &key).await? {
-                Some(answer) => return Ok(answer),
-                None => std::thread::sleep(END_RETRY_PAUSE),
+        let store = Store::open()?;
+        let tries = async {
+            for _ in 1..END_TRIES {
+                match end_once(&store, org, &body, &key).await? {
+                    Some(answer) => return Ok(answer),
+                    None => std::thread::sleep(END_RETRY_PAUSE),
+                }
             }
-        }
-        end_once(org, &body, &key).await?.ok_or_else(|| {
-            Failure::new(
-                409,
-                "end_in_progress",
-                None,
-                "another End activity is being posted for this meeting's Start; retry in a moment",
-            )
-        })
+            end_once(&store, org, &body, &key).await?.ok_or_else(|| {
+                Failure::new(
+                    409,
+                    "end_in_progress",
+                    None,
+                    "another End activity is being posted for this meeting's Start; retry in a moment",
+                )
+            })
+        };
+        holding(&store, org, &body.lead, &key, tries).await
     })
     .await
 }
 
 /// Posts the End once; `None` when another End claimed its Start first.
-async fn end_once(org: &OrgId, body: &EndBody, key: &str) -> Result<Option<(u16, Value)>, Failure> {
-    let store = Store::open()?;
-    let backend = Backend::choose(&store, org)?;
+async fn end_once(
+    store: &Store,
+    org: &OrgId,
+    body: &EndBody,
+    key: &str,
+) -> Result<Option<(u16, Value)>, Failure> {
+    let backend = Backend::choose(store, org)?;
     let facts = facts(
-        &store,
+        store,
         org,
         &backend,
         &body.lead,
@@ -161,27 +212,35 @@ async fn end_once(org: &OrgId, body: &EndBody, key: &str) -> Result<Option<(u16,
         let field = format!("recordings[{}]", e.index);
         Failure::new(422, "recording_not_uploaded", Some(&field), e.to_string())
     })?;
-    let closed = match &plan.start_activity_id {
-        Some(start) => match close_start(&store, org, start, key)? {
-            Some(claim) => Some(claim),
-            None => return Ok(None),
-        },
-        None => None,
+    let mut taken = Taken {
+        used: None,
+        start: None,
+        recordings: attach(store, org, &body.recordings, key)?,
+        by: key,
     };
-    let used = match facts.approval {
-        Some(approval) if facts.settings.mode == Mode::Single => {
-            match approval.use_up(&store, at, key) {
-                Ok(used) => Some(used),
-                Err(e) => {
-                    reopen(&store, closed.as_deref())?;
-                    return Err(e);
-                }
+    if let Some(start) = &plan.start_activity_id {
+        match close_start(store, org, start, key)? {
+            Some(claim) => taken.start = Some(claim),
+            None => {
+                taken.give_back(store)?;
+                return Ok(None);
             }
         }
-        _ => None,
-    };
+    }
+    if let Some(approval) = facts
+        .approval
+        .filter(|_| facts.settings.mode == Mode::Single)
+    {
+        match approval.use_up(store, at, key) {
+            Ok(used) => taken.used = Some(used),
+            Err(e) => {
+                taken.give_back(store)?;
+                return Err(e);
+            }
+        }
+    }
     let draft = end_draft(&plan, &facts.lead.id, &body.user, &body.recordings, at);
-    let id = posted(&store, &backend, &draft, used.as_ref(), closed.as_deref()).await?;
+    let id = posted(store, &backend, &draft, &taken).await?;
     let mut answer = serde_json::to_value(EndAnswer::from(Ok(plan)))
         .map_err(|e| Failure::unavailable(e.to_string()))?;
     answer["activity_id"] = Value::from(id);
@@ -207,26 +266,42 @@ fn close_start(
     Ok(mine.then_some(key))
 }
 
-/// Gives a Start's claim back.
-fn reopen(store: &Store, claim: Option<&str>) -> Result<(), Failure> {
-    claim.map_or(Ok(()), |key| store.delete(key))
+/// What a post took beforehand, given back if the post fails.
+struct Taken<'k> {
+    /// The OTP approval used up.
+    used: Option<UsedUp>,
+    /// The key of the Start's claim (an End in Dual mode).
+    start: Option<String>,
+    /// The keys of the recordings' holds (an End).
+    recordings: Vec<String>,
+    /// The request (its idempotency key).
+    by: &'k str,
 }
 
-/// Posts `draft`; if that fails, gives back the approval and the Start's claim.
+impl Taken<'_> {
+    /// Gives everything back: the approval, the Start's claim, the recordings.
+    fn give_back(&self, store: &Store) -> Result<(), Failure> {
+        if let Some(used) = &self.used {
+            used.give_back(store)?;
+        }
+        if let Some(claim) = &self.start {
+            store.delete(claim)?;
+        }
+        detach(store, &self.recordings, self.by)
+    }
+}
+
+/// Posts `draft`; if that fails, gives back what was `taken` for it.
 async fn posted(
     store: &Store,
     backend: &Backend<'_>,
     draft: &recrules_sdk::meeting::ActivityDraft,
-    used: Option<&UsedUp>,
-    claim: Option<&str>,
+    taken: &Taken<'_>,
 ) -> Result<String, Failure> {
     match backend.post(draft).await {
         Ok(id) => Ok(id),
         Err(e) => {
-            if let Some(used) = used {
-                used.give_back(store)?;
-            }
-            reopen(store, claim)?;
+            taken.give_back(store)?;
             Err(e)
         }
     }

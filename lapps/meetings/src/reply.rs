@@ -22,6 +22,8 @@ pub struct Failure {
     pub message: String,
     /// More members of the body (`diagnostics`, `failures`, ...).
     pub details: Map<String, Value>,
+    /// Headers of the answer (`allow` on a 405).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl Failure {
@@ -33,6 +35,7 @@ impl Failure {
             field: field.map(str::to_owned),
             message: message.into(),
             details: Map::new(),
+            headers: Vec::new(),
         }
     }
 
@@ -49,6 +52,18 @@ impl Failure {
             Some(key_header),
             "missing or wrong `x-org-id` / `x-api-key`: send the org's id and its key (the admin key for PUT /settings)",
         )
+    }
+
+    /// 405: the route takes only `methods` (listed in the `allow` header).
+    pub fn method_not_allowed(methods: &[&str]) -> Self {
+        let mut failure = Self::new(
+            405,
+            "method_not_allowed",
+            Some("method"),
+            format!("use {} on this route", methods.join(" or ")),
+        );
+        failure.headers.push(("allow", methods.join(", ")));
+        failure
     }
 
     /// 404: no such thing; `field` names what was looked up.
@@ -93,7 +108,11 @@ impl Failure {
 
     /// The answer: status and JSON body.
     pub fn response(&self) -> Response {
-        json(self.status, &self.body())
+        let mut answer = json(self.status, &self.body());
+        for (name, value) in &self.headers {
+            answer.set_header(*name, value.as_str());
+        }
+        answer
     }
 }
 

@@ -1,13 +1,14 @@
 //! Tenant validation Lapps: each Lapp of the entry's `LappValidations` is
 //! POSTed a [`HookContext`] at `{tenant_lapp_base_url}/{LappId}/validate`
-//! with `x-lapp-env: Live|Test`, in order, and must answer a [`HookOutcome`]
+//! with `x-lapp-env: Live|Test` and the shared secret in `x-lapp-secret`
+//! ([`SECRET_HEADER`], from the Spin variable `tenant_lapp_secret`), in order, and must answer a [`HookOutcome`]
 //! in time. What it answers, or why it could not, is joined to the decision
 //! by [`recrules_sdk::hook::with_lapp_outcomes`], which fails closed.
 
 use std::time::Duration;
 
 use recrules_lapp_support::outbound::{post, CallError};
-use recrules_sdk::hook::{HookContext, HookOutcome, LappCallError};
+use recrules_sdk::hook::{HookContext, HookOutcome, LappCallError, SECRET_HEADER, SECRET_VARIABLE};
 use recrules_sdk::plan::is_valid_id;
 use recrules_sdk::settings::{LappEnv, LappRef};
 
@@ -36,6 +37,11 @@ fn ask(config: &TenantLapps, lapp: &LappRef, body: &[u8]) -> Result<HookOutcome,
             detail: "the Spin variable `tenant_lapp_base_url` is not set".to_owned(),
         });
     }
+    if config.secret.is_empty() {
+        return Err(LappCallError::Unavailable {
+            detail: format!("the Spin variable `{SECRET_VARIABLE}` is not set"),
+        });
+    }
     if !is_valid_id(&lapp.lapp_id) {
         return Err(LappCallError::Unavailable {
             detail: "its `LappId` is not 1 to 128 letters, digits, `-`, `_` or `.`".to_owned(),
@@ -49,6 +55,7 @@ fn ask(config: &TenantLapps, lapp: &LappRef, body: &[u8]) -> Result<HookOutcome,
     let headers = [
         ("content-type", "application/json".to_owned()),
         ("x-lapp-env", env.to_owned()),
+        (SECRET_HEADER, config.secret.clone()),
     ];
     let timeout = Duration::from_millis(config.timeout_ms);
     let call_error = |e| match e {
@@ -60,6 +67,13 @@ fn ask(config: &TenantLapps, lapp: &LappRef, body: &[u8]) -> Result<HookOutcome,
     let answer = post(&url, &headers, body, timeout).map_err(call_error)?;
     let status = answer.status();
     let answer = answer.body(MAX_ANSWER_BYTES).map_err(call_error)?;
+    if status == 401 {
+        return Err(LappCallError::Unavailable {
+            detail: format!(
+                "it answered HTTP 401: it does not share this server's `{SECRET_VARIABLE}`"
+            ),
+        });
+    }
     if !(200..300).contains(&status) {
         return Err(LappCallError::Unavailable {
             detail: format!("it answered HTTP {status}"),

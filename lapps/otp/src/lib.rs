@@ -18,7 +18,7 @@
 //! `{outcome, remaining_retry_count, retry_after_s, expires_in_s,
 //! attempts_left, phone_masked, display_message}`. Errors answer
 //! `{error, field, message}`: 400 (bad body, `field` names it), 401, 404,
-//! 405, 502 (SMS gateway failed; nothing counted), 503 (a Spin variable is
+//! 405 (with `allow`), 502 (SMS gateway failed; nothing counted), 503 (a Spin variable is
 //! malformed, `field` names it; or the store is unavailable).
 //!
 //! ## State

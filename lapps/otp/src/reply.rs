@@ -24,7 +24,7 @@ pub enum Failure {
     /// 404: no such route, or a Test-only route outside Test.
     #[error("{0}")]
     NotFound(String),
-    /// 405: the route exists for another method.
+    /// 405: the route exists for another method; answered with `allow`.
     #[error("use {0} on this route")]
     MethodNotAllowed(&'static str),
     /// 502: the SMS gateway refused or did not answer; nothing was counted.
@@ -111,7 +111,11 @@ impl Failure {
             field,
             message: self.to_string(),
         };
-        json(status, &body)
+        let mut answer = json(status, &body);
+        if let Self::MethodNotAllowed(methods) = self {
+            answer.set_header("allow", *methods);
+        }
+        answer
     }
 }
 

@@ -1,6 +1,8 @@
 //! From a request body to the hook's answer, without I/O.
 
-use recrules_sdk::hook::{HookContext, HookOutcome};
+use recrules_sdk::hook::{
+    secret_matches, HookContext, HookOutcome, SECRET_HEADER, SECRET_VARIABLE,
+};
 use serde::Serialize;
 
 /// A tenant's decision.
@@ -38,6 +40,32 @@ pub fn handle(body: &[u8], validate: Validate) -> (u16, Vec<u8>) {
             error(400, "bad_request", Some(&field), message)
         }
     }
+}
+
+/// Whether a call may be answered: `None` when `given` (the
+/// [`SECRET_HEADER`] sent) is the component's `secret` (the Spin variable
+/// [`SECRET_VARIABLE`], compared in constant time); else the status and JSON
+/// body refusing it: 401 for a missing or wrong secret, 503 when the
+/// component has no secret (so it answers no one).
+pub fn check_secret(given: Option<&str>, secret: Option<&str>) -> Option<(u16, Vec<u8>)> {
+    let secret = secret.map(str::trim).unwrap_or_default();
+    if secret.is_empty() {
+        return Some(error(
+            503,
+            "misconfigured",
+            Some(SECRET_VARIABLE),
+            format!("the Spin variable `{SECRET_VARIABLE}` is not set: set it, in this component and in the meetings component, to the same long random secret"),
+        ));
+    }
+    if secret_matches(given.unwrap_or_default(), secret) {
+        return None;
+    }
+    Some(error(
+        401,
+        "unauthorized",
+        Some(SECRET_HEADER),
+        format!("missing or wrong `{SECRET_HEADER}`: only the meetings Lapp, which sends the shared `{SECRET_VARIABLE}`, may call this Lapp"),
+    ))
 }
 
 /// The status and JSON body answering any method but `POST`.
@@ -153,6 +181,27 @@ mod tests {
                 .as_str()
                 .unwrap()
                 .starts_with(&format!("`{field}`")));
+        }
+    }
+
+    #[test]
+    fn only_the_shared_secret_is_let_in() {
+        let secret = "tenant-secret-0123456789";
+        assert_eq!(check_secret(Some(secret), Some(secret)), None);
+        for given in [None, Some(""), Some("tenant-secret-012345678"), Some("x")] {
+            let (status, body) = check_secret(given, Some(secret)).expect("refused");
+            assert_eq!(status, 401, "{given:?}");
+            let body: Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(
+                (body["error"].as_str(), body["field"].as_str()),
+                (Some("unauthorized"), Some(SECRET_HEADER))
+            );
+        }
+        for unset in [None, Some(""), Some("  ")] {
+            let (status, body) = check_secret(Some(""), unset).expect("refused");
+            assert_eq!(status, 503, "{unset:?}");
+            let body: Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(body["field"], SECRET_VARIABLE);
         }
     }
 

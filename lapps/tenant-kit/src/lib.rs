@@ -21,6 +21,13 @@
 //!
 //! and [`tenant_lapp!`] makes it a Spin HTTP component that answers:
 //!
+//! - a call without the shared secret: 401 `{"error": "unauthorized",
+//!   "field": "x-lapp-secret", ...}`. The meetings Lapp sends the secret in
+//!   the header `x-lapp-secret` ([`SECRET_HEADER`]); the component reads its
+//!   own copy from the Spin variable `tenant_lapp_secret` ([`SECRET_VARIABLE`],
+//!   declare it with `secret = true`) and compares the two in constant time.
+//!   Without that variable the component answers every call 503
+//!   `misconfigured`: no tenant Lapp made with the kit answers strangers;
 //! - `POST` with a `HookContext` JSON body: 200 with the `HookOutcome` JSON;
 //! - a body that is not a `HookContext`: 400 `{"error": "bad_request",
 //!   "field": "lead.fields", "message": "..."}`, naming the field;
@@ -33,19 +40,22 @@
 
 mod adapt;
 
-pub use adapt::{handle, method_not_allowed, Validate};
+pub use adapt::{check_secret, handle, method_not_allowed, Validate};
 #[doc(no_inline)]
-pub use recrules_sdk::hook::{HookContext, HookOutcome};
+pub use recrules_sdk::hook::{HookContext, HookOutcome, SECRET_HEADER, SECRET_VARIABLE};
 
 use spin_sdk::http::{Method, Request, Response};
 
 /// Answers one request of the hook with `validate`: the component's whole
-/// behaviour, which [`tenant_lapp!`] exports.
+/// behaviour, which [`tenant_lapp!`] exports. The shared secret is checked
+/// first ([`check_secret`]), then the method.
 pub fn serve(req: &Request, validate: Validate) -> Response {
-    let (status, body) = if *req.method() == Method::Post {
-        handle(req.body(), validate)
-    } else {
-        method_not_allowed()
+    let given = req.header(SECRET_HEADER).and_then(|v| v.as_str());
+    let secret = spin_sdk::variables::get(SECRET_VARIABLE).ok();
+    let (status, body) = match check_secret(given, secret.as_deref()) {
+        Some(refused) => refused,
+        None if *req.method() == Method::Post => handle(req.body(), validate),
+        None => method_not_allowed(),
     };
     let mut response = Response::builder();
     response
