@@ -1210,3 +1210,35 @@ fn an_upload_losing_its_commit_leaves_no_chunks() {
         assert!(chunks.iter().all(|k| k.starts_with(&prefix)), "{chunks:?}");
     }
 }
+
+#[test]
+fn an_end_whose_post_fails_gives_its_recording_and_start_back() {
+    use recrules_e2e::crm_stub::{CrmStub, Fault, ACCESS_KEY, SECRET_KEY};
+    let crm = CrmStub::start();
+    crm.add_lead("L-f", json!({ "Phone": PHONE }));
+    let app = app(&[
+        ("activity_store", "crm"),
+        ("crm_base_url", &crm.origin),
+        ("crm_origin", &crm.origin),
+        ("crm_access_key", ACCESS_KEY),
+        ("crm_secret_key", SECRET_KEY),
+    ]);
+    put_settings(&app, SEED_DUAL);
+    let started = crm.add_activity(
+        "L-f",
+        209,
+        &ago(600).replace('T', " ").replace('Z', ""),
+        Some("U-1"),
+    );
+    let body = end_body("L-f", 210, vec![recording(&app, "fail-1", 300, 90)]);
+    // The CRM refuses to create the End: nothing is posted, and the End's
+    // holds (the recording, the Start's claim) are given back.
+    crm.fail_next_at("/v2/ProspectActivity.svc/Create", Fault::ServerError, 1);
+    let failed = expect(&post(&app, "/meetings/end", Some("f-1"), &body), 502);
+    assert_eq!(failed["error"], "crm_error", "{failed}");
+    assert_eq!(crm.activities("L-f").len(), 1);
+    // Another End (a fresh key) may carry the same recording and close the same Start.
+    let end = expect(&post(&app, "/meetings/end", Some("f-2"), &body), 201);
+    assert_eq!(end["start_activity_id"], json!(started));
+    assert_eq!(crm.activities("L-f").len(), 2);
+}
