@@ -2,9 +2,10 @@
 # The wasm package end to end, on a fresh machine: the wasm32 target and
 # wasm-bindgen-cli (at Cargo.lock's wasm-bindgen version) when missing, the
 # package's npm dev dependencies (`npm ci`), the build, clippy on the wasm
-# crate, the Node tests (every conformance vector identical to the native
-# runner's, session persistence, errors) and the TypeScript check of the
-# mobile example. Extra vector folders: VECTOR_DIRS. Honours CARGO_TARGET_DIR
+# crate (with and without its test-only feature `vectors`), the Node tests
+# (every conformance vector identical to the native runner's, through the
+# test build dist/vectors/; session persistence, errors) and the TypeScript
+# check of the mobile example. Extra vector folders: VECTOR_DIRS. Honours CARGO_TARGET_DIR
 # and RECRULES_BIN.
 set -euo pipefail
 
@@ -16,11 +17,14 @@ target_dir="${CARGO_TARGET_DIR:-$root/target}"
 (cd "$pkg" && npm ci --no-audit --no-fund)
 scripts/build-wasm.sh
 cargo clippy -q -p recrules-wasm --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -q -p recrules-wasm --target wasm32-unknown-unknown --features vectors -- -D warnings
 
 if [ -z "${RECRULES_BIN:-}" ]; then
     cargo build -q -p recrules
     export RECRULES_BIN="$target_dir/debug/recrules"
 fi
-(cd "$pkg" && node --test test/)
+# Only the `*.test.mjs` files: test/ also holds helpers run by other tests
+# (serve-vectors.mjs reads stdin), which `node --test test/` would run too.
+(cd "$pkg" && node --test test/*.test.mjs)
 (cd "$pkg" && npx tsc --noEmit -p tsconfig.json)
 echo "test-wasm: ok"

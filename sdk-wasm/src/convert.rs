@@ -121,6 +121,7 @@ impl Arg {
     }
 
     /// Reads the argument as a string; `undefined` and `null` are `None`.
+    #[cfg(feature = "vectors")]
     pub(crate) fn optional_text(self, value: &JsValue) -> Result<Option<String>, JsValue> {
         if value.is_undefined() || value.is_null() {
             return Ok(None);

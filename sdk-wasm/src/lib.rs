@@ -10,6 +10,9 @@
 //! TypeScript types of every input and output are derived from the sdk's Rust
 //! types (tsify, the sdk's `wasm` feature).
 //!
+//! `runVector`, the conformance vector runner, is only in the test build
+//! (feature `vectors`): the shipped `.wasm` leaves it out.
+//!
 //! A malformed argument throws a JS `Error` naming the function, the argument
 //! and what is wrong with it (for a list, which item).
 
@@ -17,11 +20,13 @@ mod convert;
 mod otp;
 mod rules;
 mod session;
+#[cfg(feature = "vectors")]
 mod vector;
 
 pub use otp::otp_resend_countdown;
 pub use rules::{check_settings, plan_end, precheck, LeadHistory, PrecheckDecision, Rules};
 pub use session::RecordingSession;
+#[cfg(feature = "vectors")]
 pub use vector::run_vector;
 
 use wasm_bindgen::prelude::*;

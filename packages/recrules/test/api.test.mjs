@@ -15,8 +15,9 @@ import {
   precheck,
   RecordingSession,
   Rules,
-  runVector,
 } from "@recrules/rules";
+// The test build (dist/vectors/): the shipped package has no `runVector`.
+import { runVector } from "../dist/vectors/recrules.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const seedDual = readFileSync(path.join(here, "../../../fixtures/settings/seed-dual.json"), "utf8");
