@@ -73,16 +73,19 @@ impl Arg {
     /// milliseconds since 1970-01-01T00:00:00Z (`Date.now()`). A string or a
     /// `Date` costs no `JSON.stringify`.
     pub(crate) fn instant(self, value: &JsValue) -> Result<Instant, JsValue> {
-        if let Some(text) = value.as_string() {
-            // What chrono's `Deserialize` for `DateTime<Utc>` does.
-            return text
-                .parse::<DateTime<FixedOffset>>()
-                .map(|at| at.with_timezone(&Utc))
-                .map_err(|e| self.error(format!("is not valid: {e}")));
-        }
+        // A number first: `Date.now()` is the common, per-call case.
         let millis = match value.as_f64() {
             Some(ms) => Some(ms),
-            None => value.dyn_ref::<js_sys::Date>().map(js_sys::Date::get_time),
+            None => {
+                if let Some(text) = value.as_string() {
+                    // What chrono's `Deserialize` for `DateTime<Utc>` does.
+                    return text
+                        .parse::<DateTime<FixedOffset>>()
+                        .map(|at| at.with_timezone(&Utc))
+                        .map_err(|e| self.error(format!("is not valid: {e}")));
+                }
+                value.dyn_ref::<js_sys::Date>().map(js_sys::Date::get_time)
+            }
         };
         match millis {
             Some(ms) if ms.is_finite() && ms.fract() == 0.0 && ms.abs() <= 8.64e15 => {

@@ -16,6 +16,7 @@
 //! A malformed argument throws a JS `Error` naming the function, the argument
 //! and what is wrong with it (for a list, which item).
 
+mod alloc;
 mod convert;
 mod otp;
 mod rules;
@@ -30,6 +31,9 @@ pub use session::RecordingSession;
 pub use vector::run_vector;
 
 use wasm_bindgen::prelude::*;
+
+#[global_allocator]
+static ALLOCATOR: alloc::Recycling = alloc::Recycling::new();
 
 /// The two TypeScript types the Rust types refer to without deriving them.
 #[wasm_bindgen(typescript_custom_section)]

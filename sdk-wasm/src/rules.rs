@@ -263,12 +263,12 @@ impl PrecheckDecision {
     }
 
     /// What the user is shown for each failure, in the same order.
-    #[wasm_bindgen(getter, js_name = failureMessages)]
-    pub fn failure_messages(&self) -> Vec<String> {
+    #[wasm_bindgen(getter, js_name = failureMessages, unchecked_return_type = "string[]")]
+    pub fn failure_messages(&self) -> Vec<JsValue> {
         self.inner
             .failures
             .iter()
-            .map(|c| c.message.clone())
+            .map(|c| JsValue::from_str(&c.message))
             .collect()
     }
 
