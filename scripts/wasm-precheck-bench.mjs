@@ -7,7 +7,9 @@
 //
 // Usage: node scripts/wasm-precheck-bench.mjs [N...]   (default: 10 200 10000)
 // Prints one JSON line per N: { n, ns_per_decision (lazy: `Rules.precheckFor`,
-// `now` as a number, `allowed` and the failures' rules and messages read),
+// `now` as a number, `allowed` and the failures' rules and messages read, then
+// `free()`), held_ns_per_decision (the same into one held decision,
+// `Rules.precheckInto`: no new JS object per decision),
 // lazy_object_ns_per_decision (`Rules.precheck` with the input object and an
 // ISO `now`), full_json_ns_per_decision (`toJSON()` of the decision),
 // one_shot_ns_per_decision (`precheck` with plain objects) }.
@@ -79,6 +81,15 @@ for (const n of sizes.length ? sizes : [10, 200, 10_000]) {
   if (JSON.stringify(again) !== JSON.stringify(sample)) throw new Error("precheckFor differs from precheck");
   // Lazy: the input fields as arguments, `now` as a number, the decision read field by field.
   const lazy = measure(() => read(rules.precheckFor(record, 221, "U-1", nowMs, otpMs)));
+  // The same into a decision held across calls: what an app deciding again and again does.
+  const held = rules.precheckFor(record, 221, "U-1", nowMs, otpMs);
+  rules.precheckInto(held, record, 221, "U-1", nowMs, otpMs);
+  if (JSON.stringify(held.toJSON()) !== JSON.stringify(sample)) throw new Error("precheckInto differs from precheck");
+  const heldNs = measure(() => {
+    rules.precheckInto(held, record, 221, "U-1", nowMs, otpMs);
+    if (!held.allowed) sink += held.failedRules.length + held.failureMessages.length;
+  });
+  held.free();
   // Lazy with the input object (JSON) and `now` as an ISO string.
   const lazyObject = measure(() => read(rules.precheck(record, input, now)));
   // Full JSON: the whole Decision as a JS object.
@@ -92,6 +103,7 @@ for (const n of sizes.length ? sizes : [10, 200, 10_000]) {
   console.log(JSON.stringify({
     n,
     ns_per_decision: Math.round(lazy),
+    held_ns_per_decision: Math.round(heldNs),
     lazy_object_ns_per_decision: Math.round(lazyObject),
     full_json_ns_per_decision: Math.round(full),
     one_shot_ns_per_decision: Math.round(oneShot),

@@ -101,19 +101,38 @@ impl Rules {
         #[wasm_bindgen(js_name = otpVerifiedAt, unchecked_optional_param_type = "Instant | Date | number | null")]
         otp_verified_at: JsValue,
     ) -> Result<PrecheckDecision, JsValue> {
-        const F: &str = "Rules.precheckFor";
-        let otp_verified_at = if otp_verified_at.is_undefined() || otp_verified_at.is_null() {
-            None
-        } else {
-            Some(Arg::new(F, "otpVerifiedAt").instant(&otp_verified_at)?)
-        };
         let input = PrecheckInput {
             activity_code,
             user,
             user_location: None,
-            otp_verified_at,
+            otp_verified_at: None,
         };
-        Ok(self.decision(lead, &input, Arg::new(F, "now").instant(&now)?))
+        self.decision_for("Rules.precheckFor", lead, input, &now, &otp_verified_at)
+    }
+
+    /// [`Rules::precheck_for`] into a decision the app already holds, which it
+    /// replaces: for an app that decides again and again (each clock tick, each
+    /// new activity), no new JS object and no garbage per decision. On an
+    /// error `decision` is left as it was.
+    #[wasm_bindgen(js_name = precheckInto)]
+    pub fn precheck_into(
+        &self,
+        decision: &mut PrecheckDecision,
+        lead: &LeadHistory,
+        #[wasm_bindgen(js_name = activityCode)] activity_code: u32,
+        user: String,
+        #[wasm_bindgen(unchecked_param_type = "Instant | Date | number")] now: JsValue,
+        #[wasm_bindgen(js_name = otpVerifiedAt, unchecked_optional_param_type = "Instant | Date | number | null")]
+        otp_verified_at: JsValue,
+    ) -> Result<(), JsValue> {
+        let input = PrecheckInput {
+            activity_code,
+            user,
+            user_location: None,
+            otp_verified_at: None,
+        };
+        *decision = self.decision_for("Rules.precheckInto", lead, input, &now, &otp_verified_at)?;
+        Ok(())
     }
 
     /// The End activity to post for `lead`, or why it is refused.
@@ -163,6 +182,22 @@ impl Rules {
             &input,
             now,
         ))
+    }
+
+    /// The decision of `func` (`precheckFor`, `precheckInto`): `input` without
+    /// its `otp_verified_at`, read from `otp_verified_at` with `now`.
+    fn decision_for(
+        &self,
+        func: &'static str,
+        lead: &LeadHistory,
+        mut input: PrecheckInput,
+        now: &JsValue,
+        otp_verified_at: &JsValue,
+    ) -> Result<PrecheckDecision, JsValue> {
+        if !(otp_verified_at.is_undefined() || otp_verified_at.is_null()) {
+            input.otp_verified_at = Some(Arg::new(func, "otpVerifiedAt").instant(otp_verified_at)?);
+        }
+        Ok(self.decision(lead, &input, Arg::new(func, "now").instant(now)?))
     }
 
     /// [`validate::precheck_on_device`], kept as a Rust value.
@@ -258,13 +293,17 @@ impl PrecheckDecision {
 
     /// The rules that failed, by their settings names, in the order of rule 13.
     #[wasm_bindgen(getter, js_name = failedRules, unchecked_return_type = "Rule[]")]
-    pub fn failed_rules(&self) -> Vec<String> {
-        self.inner.failures.iter().map(rule_name).collect()
+    pub fn failed_rules(&self) -> js_sys::Array {
+        self.inner
+            .failures
+            .iter()
+            .map(|c| JsValue::from(rule_name(c)))
+            .collect()
     }
 
     /// What the user is shown for each failure, in the same order.
     #[wasm_bindgen(getter, js_name = failureMessages, unchecked_return_type = "string[]")]
-    pub fn failure_messages(&self) -> Vec<JsValue> {
+    pub fn failure_messages(&self) -> js_sys::Array {
         self.inner
             .failures
             .iter()

@@ -49,6 +49,19 @@ export function mayRecord(rules: Rules, lead: Lead, activities: Activity[], user
   }
 }
 
+/** While the record screen is open: decide again each second, into one held decision (no garbage). */
+export function watchRecordButton(rules: Rules, record: LeadHistory, user: string, code: number, show: (allowed: boolean) => void): () => void {
+  const decision = rules.precheckFor(record, code, user, Date.now());
+  const timer = setInterval(() => {
+    rules.precheckInto(decision, record, code, user, Date.now());
+    show(decision.allowed);
+  }, 1000);
+  return () => {
+    clearInterval(timer);
+    decision.free();
+  };
+}
+
 /** The "Resend OTP in N s" label, updated every second while offline. */
 export function resendLabel(lastAnswer: Answer, receivedAt: Date): string {
   const seconds = otpResendCountdown(lastAnswer, receivedAt, new Date());

@@ -92,6 +92,18 @@ test("the device's precheck is provisional", () => {
   assert.deepEqual(rules.precheckFor(record, 221, "U-1", "2026-11-20T10:00:00Z").toJSON(), noOtp);
   assert.throws(() => rules.precheckFor(record, 221, "U-1", 1.5), /^Error: Rules\.precheckFor: argument `now` must be whole milliseconds/);
   assert.throws(() => rules.precheck(record, input, "noon"), /^Error: Rules\.precheck: argument `now` is not valid: /);
+  // Into a decision already held: replaced by the new one; left as it was on an error.
+  const held = rules.precheckFor(record, 221, "U-1", "2026-11-20T10:00:00Z");
+  rules.precheckInto(held, record, 221, "U-1", nowMs, Date.parse(input.otp_verified_at));
+  assert.deepEqual(held.toJSON(), decision);
+  assert.deepEqual(held.failedRules, decision.failures.map((f) => f.rule));
+  assert.throws(() => rules.precheckInto(held, record, 221, "U-1", 1.5), /^Error: Rules\.precheckInto: argument `now` must be whole milliseconds/);
+  assert.deepEqual(held.toJSON(), decision);
+  rules.precheckInto(held, record, 221, "U-1", "2026-11-20T10:00:00Z");
+  assert.deepEqual(held.toJSON(), noOtp);
+  assert.deepEqual(held.failedRules, noOtp.failures.map((f) => f.rule));
+  assert.deepEqual(held.failureMessages, noOtp.failures.map((f) => f.message));
+  held.free();
 });
 
 test("planEnd answers the stable JSON form", () => {
