@@ -46,6 +46,9 @@ pub enum Fault {
     Garbage,
     /// Never answers (the connection stays open).
     Hang,
+    /// Serves the request (a Create creates its activity) but never
+    /// answers: the CRM did the work and the caller never learns of it.
+    Unanswered,
 }
 
 /// The stub's memory.
@@ -161,7 +164,8 @@ impl State {
     }
 }
 
-/// Reads one request, records it, and answers it (or, for a hang, keeps it).
+/// Reads one request, records it, and answers it (or, for a hang or an
+/// unanswered request, keeps it).
 fn serve(stream: TcpStream, state: &Mutex<State>) {
     let Some(request) = read_request(&stream) else {
         return;
@@ -177,8 +181,12 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
         None => state.faults.pop_front(),
     };
     let answer = match fault {
-        Some(fault) => faulty(fault),
         None => Some(answer(&mut state, &request)),
+        Some(Fault::Unanswered) => {
+            answer(&mut state, &request);
+            None
+        }
+        Some(fault) => faulty(fault),
     };
     let Some(answer) = answer else {
         state.hung.push(stream);
@@ -191,7 +199,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
 /// A status, extra headers and a body.
 type Answer = (u16, Vec<(&'static str, String)>, String);
 
-/// The answer a fault gives; none for a hang.
+/// The answer a fault gives; none for a hang (or an unanswered request).
 fn faulty(fault: Fault) -> Option<Answer> {
     Some(match fault {
         Fault::TooManyRequests { retry_after_s } => {
@@ -205,7 +213,7 @@ fn faulty(fault: Fault) -> Option<Answer> {
             Vec::new(),
             "<html>Service Unavailable</html>".to_owned(),
         ),
-        Fault::Hang => return None,
+        Fault::Hang | Fault::Unanswered => return None,
     })
 }
 

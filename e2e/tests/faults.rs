@@ -452,6 +452,82 @@ fn last_code(base: &str, phone: &str) -> String {
     text.trim_start_matches("code:").chars().take(6).collect()
 }
 
+/// Sends an OTP for `lead`, entry 221 and user U-1 to `phone` and verifies
+/// it with the code the `log` gateway kept.
+fn verify_otp(base: &str, lead: &str, phone: &str) {
+    let mut otp = json!({ "phone": phone, "lead": lead, "entry": 221, "user": "U-1" });
+    let send = call(
+        base,
+        "POST",
+        "/otp/send",
+        KEY,
+        &[],
+        otp.to_string().as_bytes(),
+    );
+    expect(&send, 200);
+    otp["code"] = json!(last_code(base, phone));
+    let verify = call(
+        base,
+        "POST",
+        "/otp/verify",
+        KEY,
+        &[],
+        otp.to_string().as_bytes(),
+    );
+    assert_eq!(expect(&verify, 200)["outcome"], "approved");
+}
+
+/// The key of the OTP approval of U-1 for `lead` and entry 221.
+fn approval_key(lead: &str) -> String {
+    format!("{ORG}/otp/approval/{lead}/221/U-1")
+}
+
+#[test]
+fn a_start_killed_after_using_its_otp_approval_posts_once_without_a_new_otp() {
+    let mut host = durable_app();
+    put_settings(&host.base, SEED_DUAL);
+    let lead = "L-otp-start";
+    let cfs = json!([{ "id": "A-154", "event_code": 154, "created_on": ago(3600), "user": "U-1" }]);
+    create_lead(&host.base, lead, "+919800000001", cfs);
+    verify_otp(&host.base, lead, "+919800000001");
+    let meeting = json!({ "lead": lead, "activity_code": 221, "user": "U-1" });
+    let first = expect(&post(&host.base, "/meetings/start", "s-otp", &meeting), 201);
+    // The store as a kill after the Start used up the approval and before
+    // it posted leaves it: the approval used by the request's key, nothing
+    // posted, the claim stale.
+    kill9(&mut host);
+    assert!(age_claim(&host, "s-otp", true));
+    with_database(&host, |db| {
+        let used = stored(db, &approval_key(lead)).expect("the approval");
+        assert_eq!(used["by"], "s-otp", "used up by the Start: {used}");
+        let history = format!("{ORG}/meetings/history/{lead}");
+        let mut record = stored(db, &history).expect("the lead's history");
+        let list = record["value"].as_array_mut().expect("a list");
+        list.retain(|posted| posted["id"] != first["activity_id"]);
+        assert_eq!(list.len(), 1, "the CFS activity alone is left");
+        record["version"] = json!(record["version"].as_u64().unwrap_or(0) + 1);
+        store(db, &history, &record);
+    });
+    host.restart();
+    assert_eq!(codes(&host.base, lead), vec![154]);
+    // The retry finds the approval its own: no new OTP, one Start.
+    let retried = post(&host.base, "/meetings/start", "s-otp", &meeting);
+    let again = expect(&retried, 201);
+    assert_eq!(again["decision"]["allowed"], true, "{again}");
+    assert_ne!(again["recovered"], true, "nothing was posted to recover");
+    assert_eq!(codes(&host.base, lead), vec![154, 221]);
+    let replay = post(&host.base, "/meetings/start", "s-otp", &meeting);
+    assert_eq!(replay.header("idempotent-replayed"), Some("true"));
+    assert_eq!(replay.json(), again);
+    // The approval still serves one meeting: another request is refused it.
+    let other = expect(
+        &post(&host.base, "/meetings/start", "s-otp-2", &meeting),
+        422,
+    );
+    assert!(other.to_string().contains("OTPValidation"), "{other}");
+    assert_eq!(codes(&host.base, lead), vec![154, 221]);
+}
+
 #[test]
 fn otp_verifies_cut_off_by_sigkill_approve_once() {
     let mut host = durable_app();
@@ -643,20 +719,29 @@ fn a_failing_sms_gateway_leaves_no_challenge_and_burns_no_resend() {
     );
 }
 
-/// The meetings Lapp on the CRM `stub` (one attempt of 1 s per call, two
-/// retries after 429), with seed Dual settings.
-fn crm_app(stub: &CrmStub) -> DurableHost {
+/// The path of the CRM's Create call.
+const CREATE: &str = "/v2/ProspectActivity.svc/Create";
+/// The path of the CRM's activity history.
+const RETRIEVE: &str = "/v2/ProspectActivity.svc/Retrieve";
+
+/// The meetings Lapp on the CRM `stub` (one attempt of `timeout_ms` per
+/// call, two retries after 429), with seed Dual settings, and the OTP Lapp
+/// in Test with the `log` gateway.
+fn crm_app(stub: &CrmStub, timeout_ms: &str) -> DurableHost {
     let keys = json!({ ORG: KEY }).to_string();
     let admin = json!({ ORG: ADMIN }).to_string();
     let host = DurableHost::app(&[
         ("org_api_keys", keys.as_str()),
         ("org_admin_keys", admin.as_str()),
+        ("lapp_env", "Test"),
+        ("sms_gateway", "log"),
+        ("sms_template", "code:{code}"),
         ("activity_store", "crm"),
         ("crm_base_url", stub.origin.as_str()),
         ("crm_origin", stub.origin.as_str()),
         ("crm_access_key", ACCESS_KEY),
         ("crm_secret_key", SECRET_KEY),
-        ("crm_timeout_ms", "1000"),
+        ("crm_timeout_ms", timeout_ms),
         ("crm_max_retries", "2"),
     ]);
     put_settings(&host.base, SEED_DUAL);
@@ -667,14 +752,13 @@ fn crm_app(stub: &CrmStub) -> DurableHost {
 fn a_failed_crm_post_of_an_end_leaves_the_start_open_and_the_key_free() {
     let stub = CrmStub::start();
     stub.add_lead("L-1", json!({ "Phone": "+919800000001" }));
-    let host = crm_app(&stub);
+    let host = crm_app(&stub, "1000");
     let meeting = json!({ "lead": "L-1", "activity_code": 209, "user": "U-1" });
     expect(&post(&host.base, "/meetings/start", "s-1", &meeting), 201);
     let bytes = audio("crm-rec", 2048);
     expect(&upload(&host.base, "crm-rec", &bytes), 201);
     let body = json!({ "lead": "L-1", "activity_code": 210, "user": "U-1",
                        "recordings": [recording_meta("crm-rec", &bytes, 300)] });
-    let create = "/v2/ProspectActivity.svc/Create";
     let faults = [
         (Fault::ServerError, 1, 502, "HTTP 500"),
         (Fault::Garbage, 1, 502, "unexpected body"),
@@ -689,7 +773,7 @@ fn a_failed_crm_post_of_an_end_leaves_the_start_open_and_the_key_free() {
         ),
     ];
     for (fault, times, status, cause) in faults {
-        stub.fail_next_at(create, fault, times);
+        stub.fail_next_at(CREATE, fault, times);
         let failed = post(&host.base, "/meetings/end", "e-1", &body);
         let answer = expect(&failed, status);
         assert_eq!(answer["error"], "crm_error", "{answer}");
@@ -726,7 +810,7 @@ fn a_failed_crm_post_of_an_end_leaves_the_start_open_and_the_key_free() {
 fn crm_faults_on_reading_refuse_an_end_cleanly() {
     let stub = CrmStub::start();
     stub.add_lead("L-2", json!({ "Phone": "+919800000001" }));
-    let host = crm_app(&stub);
+    let host = crm_app(&stub, "1000");
     let meeting = json!({ "lead": "L-2", "activity_code": 209, "user": "U-1" });
     expect(&post(&host.base, "/meetings/start", "s-2", &meeting), 201);
     let bytes = audio("crm-rec-2", 2048);
@@ -741,13 +825,13 @@ fn crm_faults_on_reading_refuse_an_end_cleanly() {
             "reading lead `L-2`",
         ),
         (
-            "/v2/ProspectActivity.svc/Retrieve",
+            RETRIEVE,
             Fault::ServerError,
             502,
             "retrieving the activity history",
         ),
         (
-            "/v2/ProspectActivity.svc/Retrieve",
+            RETRIEVE,
             Fault::Hang,
             504,
             "retrieving the activity history",
@@ -761,4 +845,200 @@ fn crm_faults_on_reading_refuse_an_end_cleanly() {
     }
     expect(&post(&host.base, "/meetings/end", "e-2", &body), 201);
     assert_eq!(stub.activities("L-2").len(), 2);
+}
+
+/// A UTC `yyyy-MM-dd HH:mm:ss` time `seconds` before now, as the CRM gives it.
+fn crm_ago(seconds: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("a clock after 1970")
+        .as_secs() as i64;
+    DateTime::from_timestamp(now - seconds, 0)
+        .expect("a time in range")
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+/// How many Create calls the CRM `stub` received.
+fn creates(stub: &CrmStub) -> usize {
+    stub.received().iter().filter(|r| r.path == CREATE).count()
+}
+
+/// The event codes of lead `lead`'s activities in the CRM `stub`, oldest first.
+fn crm_codes(stub: &CrmStub, lead: &str) -> Vec<u64> {
+    stub.activities(lead)
+        .iter()
+        .filter_map(|a| a["EventCode"].as_u64())
+        .collect()
+}
+
+/// Posts `body` to `path` with idempotency `key` and kills the host with
+/// SIGKILL once the CRM `stub` received the request's Create (which the
+/// stub must be told to leave unanswered); then makes the claim and the lead
+/// hold the request left stale ([`age_claim`]) and starts the host again. The host's CRM
+/// timeout must be long enough for the Create to be still unanswered when
+/// the kill lands, which the request getting no answer checks.
+fn killed_at_create(host: &mut DurableHost, stub: &CrmStub, path: &str, key: &str, body: &Value) {
+    let before = creates(stub);
+    let base = host.base.clone();
+    let answered = std::thread::scope(|s| {
+        let running = s.spawn(|| {
+            let more = [("idempotency-key", key)];
+            try_call(&base, "POST", path, &more, body.to_string().as_bytes())
+        });
+        let waited = std::time::Instant::now();
+        while creates(stub) == before {
+            if running.is_finished() {
+                let answer = running.join().expect("the request thread");
+                panic!(
+                    "{key}: answered before its Create: {}",
+                    answer.map(|r| r.text()).unwrap_or_default()
+                );
+            }
+            assert!(
+                waited.elapsed() < Duration::from_secs(60),
+                "{key}: no Create reached the CRM"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        kill9(host);
+        running.join().expect("the request thread")
+    });
+    assert!(
+        answered.is_none(),
+        "{key}: answered before the kill: {}",
+        answered.map(|r| r.text()).unwrap_or_default()
+    );
+    assert!(age_claim(host, key, false), "no pending claim for {key}");
+    // By the time the claim is stale, the request's hold on its lead has lapsed too.
+    let lead = body["lead"].as_str().expect("a lead");
+    with_database(host, |db| {
+        let hold = format!("{ORG}/meetings/lead-hold/{lead}");
+        let mut record = stored(db, &hold).expect("the request's hold on its lead");
+        assert_eq!(record["value"]["by"], key, "{record}");
+        record["value"]["since"] = json!(ago(3600));
+        record["version"] = json!(record["version"].as_u64().unwrap_or(0) + 1);
+        store(db, &hold, &record);
+    });
+    host.restart();
+}
+
+#[test]
+fn a_crm_start_killed_before_its_post_keeps_its_otp_approval_and_gives_it_back_when_its_post_fails()
+{
+    let stub = CrmStub::start();
+    let lead = "L-crm-otp";
+    stub.add_lead(lead, json!({ "Phone": "+919800000001" }));
+    stub.add_activity(lead, 154, &crm_ago(3600), Some("U-1"));
+    let mut host = crm_app(&stub, "30000");
+    verify_otp(&host.base, lead, "+919800000001");
+    let meeting = json!({ "lead": lead, "activity_code": 221, "user": "U-1" });
+    // Killed while the CRM holds its Create unserved: the approval is used
+    // by the Start's key, and nothing was created.
+    stub.fail_next_at(CREATE, Fault::Hang, 1);
+    killed_at_create(&mut host, &stub, "/meetings/start", "s-crm-otp", &meeting);
+    assert_eq!(crm_codes(&stub, lead), vec![154]);
+    // The retry finds the approval its own; its post fails and gives it back.
+    stub.fail_next_at(CREATE, Fault::ServerError, 1);
+    let failed = post(&host.base, "/meetings/start", "s-crm-otp", &meeting);
+    let failed = expect(&failed, 502);
+    assert_eq!(failed["error"], "crm_error", "{failed}");
+    assert_eq!(crm_codes(&stub, lead), vec![154]);
+    // Given back: the approval serves the next Start, with no new OTP.
+    let start = expect(
+        &post(&host.base, "/meetings/start", "s-crm-otp-2", &meeting),
+        201,
+    );
+    assert_eq!(start["decision"]["allowed"], true, "{start}");
+    assert_eq!(crm_codes(&stub, lead), vec![154, 221]);
+    assert_eq!(stub.activities(lead)[1]["Id"], start["activity_id"]);
+}
+
+#[test]
+fn crm_posts_killed_before_their_answer_was_kept_are_found_not_posted_again() {
+    let stub = CrmStub::start();
+    let lead = "L-crm-kill";
+    stub.add_lead(lead, json!({ "Phone": "+919800000001" }));
+    stub.add_activity(lead, 154, &crm_ago(3600), Some("U-1"));
+    let mut host = crm_app(&stub, "30000");
+    verify_otp(&host.base, lead, "+919800000001");
+
+    // A Start (entry 221: OTP, no limit on its own code) created in the CRM,
+    // its answer never kept.
+    let meeting = json!({ "lead": lead, "activity_code": 221, "user": "U-1" });
+    stub.fail_next_at(CREATE, Fault::Unanswered, 1);
+    killed_at_create(&mut host, &stub, "/meetings/start", "s-kill", &meeting);
+    assert_eq!(crm_codes(&stub, lead), vec![154, 221]);
+    // A retry that cannot read the CRM history cannot tell: it answers the
+    // CRM's error and leaves the claim for the next retry to look again.
+    stub.fail_next_at(RETRIEVE, Fault::ServerError, 1);
+    let unknown = post(&host.base, "/meetings/start", "s-kill", &meeting);
+    assert_eq!(expect(&unknown, 502)["error"], "crm_error");
+    let start = expect(
+        &post(&host.base, "/meetings/start", "s-kill", &meeting),
+        201,
+    );
+    assert_eq!(start["recovered"], true, "{start}");
+    assert_eq!(
+        crm_codes(&stub, lead),
+        vec![154, 221],
+        "the Start posted twice"
+    );
+    let start_id = stub.activities(lead)[1]["Id"].clone();
+    assert_eq!(start["activity_id"], start_id);
+    assert_eq!(start["event_code"], 221);
+    let replay = post(&host.base, "/meetings/start", "s-kill", &meeting);
+    assert_eq!(replay.header("idempotent-replayed"), Some("true"));
+    assert_eq!(replay.json(), start);
+
+    // Its End, the same way.
+    let bytes = audio("crm-kill-rec", 2048);
+    expect(&upload(&host.base, "crm-kill-rec", &bytes), 201);
+    let body = json!({ "lead": lead, "activity_code": 222, "user": "U-1",
+                       "recordings": [recording_meta("crm-kill-rec", &bytes, 300)] });
+    stub.fail_next_at(CREATE, Fault::Unanswered, 1);
+    killed_at_create(&mut host, &stub, "/meetings/end", "e-kill", &body);
+    assert_eq!(crm_codes(&stub, lead), vec![154, 221, 222]);
+    let end = expect(&post(&host.base, "/meetings/end", "e-kill", &body), 201);
+    assert_eq!(end["recovered"], true, "{end}");
+    assert_eq!(
+        crm_codes(&stub, lead),
+        vec![154, 221, 222],
+        "the End posted twice"
+    );
+    assert_eq!(end["activity_id"], stub.activities(lead)[2]["Id"]);
+    assert_eq!(end["start_activity_id"], start_id, "{end}");
+    assert_eq!(end["recordings"], json!(["crm-kill-rec"]), "{end}");
+    let posted: std::collections::BTreeMap<String, String> = stub.activities(lead)[2]["Fields"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            let text = |k: &str| f[k].as_str().unwrap_or_default().to_owned();
+            (text("SchemaName"), text("Value"))
+        })
+        .collect();
+    assert_eq!(end["fields"], json!(posted), "{end}");
+
+    // Both are known as U-1's, as if their answers had been kept.
+    let listing = expect(
+        &call(
+            &host.base,
+            "GET",
+            &format!("/leads/{lead}/activities"),
+            KEY,
+            &[],
+            b"",
+        ),
+        200,
+    );
+    let users: Vec<(u64, Option<&str>)> = listing["activities"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| (a["event_code"].as_u64().unwrap_or(0), a["user"].as_str()))
+        .collect();
+    for code in [221, 222] {
+        assert!(users.contains(&(code, Some("U-1"))), "{code}: {users:?}");
+    }
 }

@@ -7,10 +7,11 @@ use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::lead::EventCode;
-use crate::otp::Approval;
+use crate::otp::{Approval, OrgId};
 use crate::plan::{EndPlan, RecordingMeta, StartPlan};
 use crate::settings::Entry;
 use crate::time::Instant;
+use crate::upload::sha256_hex;
 
 /// An activity ready to be posted on a lead.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -127,23 +128,57 @@ pub struct UsedApproval {
 }
 
 impl ApprovalSlot {
-    /// The approval, while it is not used.
-    pub fn open(&self) -> Option<&Approval> {
+    /// The approval request `by` (an idempotency key; `None`: no request)
+    /// may use: an open one, or one `by` used up itself. A request cut off
+    /// after it used the approval and before it posted finds it its own on
+    /// retry with the same key, as it finds its holds ([`hold`]).
+    pub fn usable_by(&self, by: Option<&str>) -> Option<&Approval> {
         match self {
             Self::Open(approval) => Some(approval),
+            Self::Used(used) if Some(used.by.as_str()) == by => Some(&used.used),
             Self::Used(_) => None,
         }
     }
 
-    /// The slot once a meeting (`by`) used the approval at `now`; `None` when already used.
+    /// The slot once a meeting (`by`) used the approval at `now`: unchanged
+    /// when `by` used it already; `None` when another meeting did.
     pub fn use_up(&self, now: Instant, by: &str) -> Option<ApprovalSlot> {
-        self.open().map(|approval| {
-            ApprovalSlot::Used(UsedApproval {
+        match self {
+            Self::Open(approval) => Some(ApprovalSlot::Used(UsedApproval {
                 used: approval.clone(),
                 used_at: now,
                 by: by.to_owned(),
-            })
-        })
+            })),
+            Self::Used(used) if used.by == by => Some(self.clone()),
+            Self::Used(_) => None,
+        }
+    }
+
+    /// The slot as it was before any meeting used it: what giving the approval back writes.
+    pub fn reopened(&self) -> ApprovalSlot {
+        match self {
+            Self::Open(_) => self.clone(),
+            Self::Used(used) => Self::Open(used.used.clone()),
+        }
+    }
+}
+
+/// What marks, in the note of an activity posted to the CRM, the request
+/// that posted it: `[request <hex>]`, the hex being the SHA-256 of the org
+/// and the request's idempotency key, so the same key in two orgs marks two
+/// requests and the key itself is not shown. A retry taking over the claim
+/// of a request that died looks for it in the lead's CRM history.
+pub fn request_tag(org: &OrgId, idempotency_key: &str) -> String {
+    let digest = sha256_hex(format!("{}\n{idempotency_key}", org.as_str()).as_bytes());
+    format!("[request {digest}]")
+}
+
+/// `note` followed by the request's `tag` ([`request_tag`]).
+pub fn tagged_note(note: &str, tag: &str) -> String {
+    if note.is_empty() {
+        tag.to_owned()
+    } else {
+        format!("{note} {tag}")
     }
 }
 
@@ -223,12 +258,31 @@ mod tests {
         };
         let written = serde_json::to_string(&approval).unwrap();
         let slot: ApprovalSlot = serde_json::from_str(&written).unwrap();
-        assert_eq!(slot.open(), Some(&approval));
+        assert_eq!(slot.usable_by(None), Some(&approval));
         let used = slot.use_up(at, "key-1").unwrap();
         let text = serde_json::to_string(&used).unwrap();
         let back: ApprovalSlot = serde_json::from_str(&text).unwrap();
-        assert_eq!(back.open(), None);
+        assert_eq!(back.usable_by(None), None);
         assert_eq!(back.use_up(at, "key-2"), None);
+        assert_eq!(back.usable_by(Some("key-2")), None);
+        // The request that used it finds it its own (its retry), unchanged.
+        assert_eq!(back.usable_by(Some("key-1")), Some(&approval));
+        assert_eq!(back.use_up(at + Duration::seconds(9), "key-1"), Some(used));
+        assert_eq!(back.reopened(), slot);
+        assert_eq!(slot.reopened(), slot);
+    }
+
+    #[test]
+    fn a_request_tag_is_scoped_to_its_org_and_hides_its_key() {
+        let org = |id: &str| OrgId::parse("org", id).unwrap();
+        let tag = request_tag(&org("org-1"), "key-1");
+        assert!(tag.starts_with("[request ") && tag.ends_with(']'), "{tag}");
+        assert!(!tag.contains("key-1"), "{tag}");
+        assert_eq!(tag, request_tag(&org("org-1"), "key-1"));
+        assert_ne!(tag, request_tag(&org("org-2"), "key-1"));
+        assert_ne!(tag, request_tag(&org("org-1"), "key-2"));
+        assert_eq!(tagged_note("Met", &tag), format!("Met {tag}"));
+        assert_eq!(tagged_note("", &tag), tag);
     }
 
     #[test]

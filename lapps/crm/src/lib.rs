@@ -48,6 +48,15 @@ pub struct NewActivity {
     pub fields: Vec<(String, String)>,
 }
 
+/// An activity of a lead's history, with its note.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryActivity {
+    /// The activity as the rules read it.
+    pub activity: Activity,
+    /// Its note (`ActivityNote`; empty when the CRM gives none).
+    pub note: String,
+}
+
 /// Posts `activity`; answers the id the CRM gave it.
 pub async fn create_activity(cfg: &CrmConfig, activity: &NewActivity) -> Result<String, CrmError> {
     let operation = Operation::CreateActivity {
@@ -59,13 +68,17 @@ pub async fn create_activity(cfg: &CrmConfig, activity: &NewActivity) -> Result<
     wire::activity::created_id(&operation, status, &body)
 }
 
-/// The activities of lead `lead_id`, every page of them, in the CRM's order.
-pub async fn retrieve_history(cfg: &CrmConfig, lead_id: &str) -> Result<Vec<Activity>, CrmError> {
+/// The activities of lead `lead_id` with their notes, every page of them,
+/// in the CRM's order.
+pub async fn retrieve_history(
+    cfg: &CrmConfig,
+    lead_id: &str,
+) -> Result<Vec<HistoryActivity>, CrmError> {
     let operation = Operation::RetrieveHistory {
         lead_id: lead_id.to_owned(),
     };
     require_lead_id(&operation)?;
-    let mut activities: Vec<Activity> = Vec::new();
+    let mut activities: Vec<HistoryActivity> = Vec::new();
     loop {
         let call = wire::activity::history_call(lead_id, activities.len());
         let (status, body) = client::send(cfg, &operation, &call).await?;

@@ -1,6 +1,9 @@
 //! The OTP approval a meeting needs (rule 11), read from the records the OTP
 //! Lapp writes at [`approval_key`], and used up atomically: one verified OTP
-//! serves one meeting.
+//! serves one meeting. The approval is used up for a request (its
+//! idempotency key): a retry of a request cut off after it used the
+//! approval finds it its own ([`ApprovalSlot::usable_by`]), and a post that
+//! fails gives it back.
 
 use recrules_lapp_support::store::decode;
 use recrules_sdk::meeting::{approval_entry_codes, ApprovalSlot};
@@ -10,7 +13,8 @@ use recrules_sdk::time::Instant;
 
 use crate::reply::{Failure, Store};
 
-/// An approval not yet used, with the exact bytes it was read as.
+/// An approval not yet used (or used by the request that reads it), with
+/// the exact bytes it was read as.
 pub struct OpenApproval {
     key: String,
     bytes: Vec<u8>,
@@ -19,7 +23,8 @@ pub struct OpenApproval {
     pub verified_at: Instant,
 }
 
-/// Finds the open approval of `user` for `lead` and `entry`, looking under
+/// Finds the approval of `user` for `lead` and `entry` that the request
+/// `by` may use (open, or used up by `by`; `None`: open only), looking under
 /// each of the entry's codes ([`approval_entry_codes`]).
 pub fn find(
     store: &Store,
@@ -27,6 +32,7 @@ pub fn find(
     entry: &Entry,
     lead: &str,
     user: &str,
+    by: Option<&str>,
 ) -> Result<Option<OpenApproval>, Failure> {
     for code in approval_entry_codes(entry) {
         let subject =
@@ -36,7 +42,7 @@ pub fn find(
             continue;
         };
         let slot: ApprovalSlot = decode(&key, &bytes)?;
-        if let Some(verified_at) = slot.open().map(|a| a.verified_at) {
+        if let Some(verified_at) = slot.usable_by(by).map(|a| a.verified_at) {
             return Ok(Some(OpenApproval {
                 key,
                 bytes,
@@ -59,13 +65,16 @@ impl OpenApproval {
     /// Uses the approval up for the request `by`, at `now`: a swap from the
     /// exact bytes read, so of two meetings racing for it one wins. The
     /// loser gets 409 `otp_already_used`.
+    /// An approval `by` used up already stays as it is (and is given back
+    /// as it was before).
     pub fn use_up(self, store: &Store, now: Instant, by: &str) -> Result<UsedUp, Failure> {
         let used = self.slot.use_up(now, by).ok_or_else(already_used)?;
-        let used = serde_json::to_vec(&used).map_err(|e| Failure::unavailable(e.to_string()))?;
+        let used = to_bytes(&used)?;
+        let open = to_bytes(&self.slot.reopened())?;
         if store.swap(&self.key, &self.bytes, &used)? {
             Ok(UsedUp {
                 key: self.key,
-                open: self.bytes,
+                open,
                 used,
             })
         } else {
@@ -79,6 +88,11 @@ impl UsedUp {
     pub fn give_back(&self, store: &Store) -> Result<(), Failure> {
         store.swap(&self.key, &self.used, &self.open).map(drop)
     }
+}
+
+/// A slot as the bytes it is stored as.
+fn to_bytes(slot: &ApprovalSlot) -> Result<Vec<u8>, Failure> {
+    serde_json::to_vec(slot).map_err(|e| Failure::unavailable(e.to_string()))
 }
 
 /// Another meeting used the approval first.

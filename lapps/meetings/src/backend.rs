@@ -13,13 +13,18 @@
 //! author, so the user who posted each activity this Lapp creates is kept in
 //! the store (`{org}/meetings/crm-author/{activity id}`) and put back on the
 //! history it reads: the rules pair an End with its user's Start (rule 15).
+//! Each activity it creates carries its request in its note
+//! ([`request_tag`]), and the draft is kept beforehand under the request's
+//! key (`{org}/meetings/crm-posting/{key}`): a retry taking over the claim of
+//! a request that died after the CRM created its activity finds it there
+//! ([`Backend::posted_by`], [`crate::recover`]) instead of posting it again.
 //! Its errors answer their own status ([`recrules_crm::CrmError::status`]:
 //! 404 unknown lead, 502 CRM error, 503 rate limited, 504 timeout).
 
 use recrules_crm::{create_activity, get_lead, retrieve_history, CrmConfig, CrmError, NewActivity};
 use recrules_lapp_support::store::Change;
 use recrules_sdk::lead::{Activity, Lead};
-use recrules_sdk::meeting::{ActivityDraft, PostedActivity};
+use recrules_sdk::meeting::{request_tag, tagged_note, ActivityDraft, PostedActivity};
 use recrules_sdk::otp::OrgId;
 use serde_json::Value;
 
@@ -87,11 +92,13 @@ impl<'s> Backend<'s> {
                 Ok(posted(store, org, id)?.iter().map(as_activity).collect())
             }
             Backend::Crm { cfg, store, org } => {
-                let mut history = retrieve_history(cfg, id).await.map_err(crm_failure)?;
-                for activity in &mut history {
+                let mut history = Vec::new();
+                for logged in retrieve_history(cfg, id).await.map_err(crm_failure)? {
+                    let mut activity = logged.activity;
                     if let Some(user) = store.get::<String>(&keys::crm_author(org, &activity.id))? {
                         activity.user = Some(user);
                     }
+                    history.push(activity);
                 }
                 Ok(history)
             }
@@ -109,8 +116,8 @@ impl<'s> Backend<'s> {
         }
     }
 
-    /// Posts an activity; answers its id.
-    pub async fn post(&self, draft: &ActivityDraft) -> Result<String, Failure> {
+    /// Posts an activity for the request `by` (its idempotency key); answers its id.
+    pub async fn post(&self, draft: &ActivityDraft, by: &str) -> Result<String, Failure> {
         match self {
             Backend::Kv { store, org } => {
                 let id = random_id("A")?;
@@ -125,20 +132,56 @@ impl<'s> Backend<'s> {
                 Ok(id)
             }
             Backend::Crm { cfg, store, org } => {
+                store.set(&keys::crm_posting(org, by), draft)?;
                 let activity = NewActivity {
                     lead_id: draft.lead_id.clone(),
                     event_code: draft.event_code,
-                    note: draft.note.clone(),
+                    note: tagged_note(&draft.note, &request_tag(org, by)),
                     at: draft.created_on,
                     fields: draft.fields.clone().into_iter().collect(),
                 };
                 let id = create_activity(cfg, &activity).await.map_err(crm_failure)?;
-                let author = Value::String(draft.user.clone()).to_string();
-                store.set_bytes(&keys::crm_author(org, &id), author.as_bytes())?;
+                author(store, org, &id, &draft.user)?;
                 Ok(id)
             }
         }
     }
+
+    /// Crm: the activity the request `by` posted, if the CRM created it: the
+    /// draft kept before the post, with the id of the activity of the
+    /// draft's lead whose note carries the request's tag. `None` when the
+    /// request never posted, or the CRM did not create it. Kv: `None` (see
+    /// [`crate::recover`]).
+    pub async fn posted_by(&self, by: &str) -> Result<Option<PostedActivity>, Failure> {
+        let Backend::Crm { cfg, store, org } = self else {
+            return Ok(None);
+        };
+        let Some(draft) = store.get::<ActivityDraft>(&keys::crm_posting(org, by))? else {
+            return Ok(None);
+        };
+        let tag = request_tag(org, by);
+        let history = retrieve_history(cfg, &draft.lead_id)
+            .await
+            .map_err(crm_failure)?;
+        let Some(found) = history
+            .into_iter()
+            .find(|logged| logged.note.contains(&tag))
+        else {
+            return Ok(None);
+        };
+        let id = found.activity.id;
+        // The request may have died before it kept the author.
+        author(store, org, &id, &draft.user)?;
+        Ok(Some(PostedActivity {
+            id,
+            activity: draft,
+        }))
+    }
+}
+
+/// Crm: keeps `user` as the author of activity `id`.
+fn author(store: &Store, org: &OrgId, id: &str, user: &str) -> Result<(), Failure> {
+    store.set(&keys::crm_author(org, id), &user)
 }
 
 /// Kv: the lead's posted activities, oldest first.

@@ -25,11 +25,13 @@ pub struct Facts {
     pub lead: Lead,
     /// The lead's activities.
     pub history: Vec<Activity>,
-    /// The user's open OTP approval for the lead and entry, if the entry has `OTPValidation`.
+    /// The user's OTP approval for the lead and entry that the request may
+    /// use, if the entry has `OTPValidation` ([`approval::find`]).
     pub approval: Option<OpenApproval>,
 }
 
-/// Loads the facts for `lead`, `user` and `activity_code`.
+/// Loads the facts for `lead`, `user` and `activity_code`, for the request
+/// `by` (its idempotency key; `None` for a decision that uses nothing up).
 pub async fn facts(
     store: &Store,
     org: &OrgId,
@@ -37,6 +39,7 @@ pub async fn facts(
     lead: &str,
     user: &str,
     activity_code: u32,
+    by: Option<&str>,
 ) -> Result<Facts, Failure> {
     checked_id("lead", lead)?;
     checked_id("user", user)?;
@@ -45,7 +48,7 @@ pub async fn facts(
     let history = backend.history(&lead.id).await?;
     let approval = match find_entry(&settings, activity_code) {
         Some((_, entry)) if entry.validations.otp.is_some() => {
-            approval::find(store, org, entry, &lead.id, user)?
+            approval::find(store, org, entry, &lead.id, user, by)?
         }
         _ => None,
     };
@@ -119,6 +122,7 @@ pub async fn validate(body: &[u8], org: &OrgId) -> Result<Response, Failure> {
         &body.lead,
         &body.user,
         body.activity_code,
+        None,
     )
     .await?;
     let decision = facts.decide(org, &facts.input(&body), now()?)?;

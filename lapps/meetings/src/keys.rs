@@ -60,3 +60,9 @@ pub fn attached(org: &OrgId, id: &str) -> String {
 pub fn crm_author(org: &OrgId, activity_id: &str) -> String {
     format!("{}/meetings/crm-author/{activity_id}", org.as_str())
 }
+
+/// Crm: the activity the request `key` (an idempotency key) is posting,
+/// kept before the CRM creates it.
+pub fn crm_posting(org: &OrgId, key: &str) -> String {
+    format!("{}/meetings/crm-posting/{key}", org.as_str())
+}

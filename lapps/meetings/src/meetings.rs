@@ -7,10 +7,12 @@
 //! so of two Ends racing for one Start exactly one is posted. The loser reads
 //! the history again (after a short pause, so the winner's End is in it) and
 //! gets the rules' answer: 409 `missing_start` with `MeetingEndFormErrorMessage`.
-//! An OTP approval is used up by a swap from the exact bytes read
-//! ([`crate::approval`]). Every Start and End holds its lead while it checks
-//! and posts, and an End holds its recordings ([`crate::holds`]). If posting
-//! fails, the claim, the approval and the recordings are given back.
+//! An OTP approval is used up by a swap from the exact bytes read, for the
+//! request's idempotency key ([`crate::approval`]). Every Start and End holds
+//! its lead while it checks and posts, and an End holds its recordings
+//! ([`crate::holds`]). If posting fails, the claim, the approval and the
+//! recordings are given back; a request cut off before it posted leaves
+//! them its own, for its retry with the same key.
 
 use std::future::Future;
 use std::time::Duration;
@@ -75,6 +77,7 @@ async fn start_once(
         &body.lead,
         &body.user,
         body.activity_code,
+        Some(key),
     )
     .await?;
     let at = now()?;
@@ -175,6 +178,7 @@ async fn end_once(
         &body.lead,
         &body.user,
         body.activity_code,
+        Some(key),
     )
     .await?;
     let at = now()?;
@@ -298,7 +302,7 @@ async fn posted(
     draft: &recrules_sdk::meeting::ActivityDraft,
     taken: &Taken<'_>,
 ) -> Result<String, Failure> {
-    match backend.post(draft).await {
+    match backend.post(draft, taken.by).await {
         Ok(id) => Ok(id),
         Err(e) => {
             taken.give_back(store)?;

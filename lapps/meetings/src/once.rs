@@ -7,7 +7,8 @@
 //! (with `idempotent-replayed: true`); the same key with another body
 //! answers 422. A failed request releases the key. A retry taking over the
 //! dead claim of a request cut off after its post answers what that request
-//! posted ([`crate::recover`]).
+//! posted ([`crate::recover`]); if it cannot tell (the CRM failed), it
+//! leaves the claim dead for the next retry.
 
 use std::future::Future;
 
@@ -80,7 +81,23 @@ where
         }
     }
     let recovered = match dead_since {
-        Some(since) => posted_by_dead_claim(&store, org, req.path(), req.body(), since)?,
+        Some(since) => {
+            match posted_by_dead_claim(&store, org, &key, req.path(), req.body(), since).await {
+                Ok(found) => found,
+                Err(failure) => {
+                    // Not known whether the dead request posted: the claim
+                    // is left dead, so the next retry looks again.
+                    let dead = KeyRecord {
+                        fingerprint: print.clone(),
+                        state: KeyState::Pending { since },
+                    };
+                    store.update(&record_key, |_: Option<KeyRecord>| {
+                        Ok(Change::Write(Some(dead.clone()), ()))
+                    })?;
+                    return Err(failure);
+                }
+            }
+        }
         None => None,
     };
     let answered = match recovered {

@@ -4,40 +4,56 @@
 //! before [`crate::once`] kept its answer leaves its `Idempotency-Key` as a
 //! pending claim. Once the claim's time to live has passed, a retry of the
 //! same request takes the key over and would run again: a Single-mode End
-//! would be posted twice, and a Dual-mode End would be refused with 409
-//! `missing_start` (its Start closed by that very End). So a retry that takes
-//! over a dead claim first looks for what the dead request posted, in the
-//! `kv` store: an activity of the request's code, by its user, created after
-//! the claim was made, and for an End carrying the same recordings (ids and
-//! hashes). If there is one, the retry answers 201 with it (`"recovered":
-//! true`) and posts nothing.
+//! or a Start would be posted twice, and a Dual-mode End would be refused
+//! with 409 `missing_start` (its Start closed by that very End). So a retry
+//! that takes over a dead claim first looks for what the dead request
+//! posted:
 //!
-//! With `activity_store` = `crm` nothing is looked for: a CRM activity is
-//! created outside this store, and finding the one a dead request created
-//! is left open (see SECURITY.md).
+//! - with `activity_store` = `kv`, in the lead's history: an activity of the
+//!   request's code, by its user, created after the claim was made, and for
+//!   an End carrying the same recordings (ids and hashes);
+//! - with `crm`, in the lead's CRM history: the activity whose note carries
+//!   the request's tag ([`recrules_sdk::meeting::request_tag`]), posted from
+//!   the draft the request kept before it posted ([`Backend::posted_by`]).
+//!
+//! If there is one, the retry answers 201 with it (`"recovered": true`) and
+//! posts nothing.
 
 use recrules_sdk::meeting::PostedActivity;
 use recrules_sdk::otp::OrgId;
 use recrules_sdk::time::Instant;
 use serde_json::{json, Value};
 
-use crate::config::{store_kind, StoreKind};
+use crate::backend::Backend;
 use crate::keys;
 use crate::reply::{Failure, Store};
 
-/// What the dead request with this `path` and `body` posted after `since`,
-/// as the 201 answer to give; `None` when it posted nothing (or the store is
-/// the CRM).
-pub fn posted_by_dead_claim(
+/// What the dead request `key` with this `path` and `body` posted after
+/// `since`, as the 201 answer to give; `None` when it posted nothing.
+pub async fn posted_by_dead_claim(
     store: &Store,
     org: &OrgId,
+    key: &str,
     path: &str,
     body: &[u8],
     since: Instant,
 ) -> Result<Option<(u16, Value)>, Failure> {
-    if store_kind()? != StoreKind::Kv {
-        return Ok(None);
-    }
+    let end = path.trim_end_matches('/') == "/meetings/end";
+    let found = match Backend::choose(store, org)? {
+        Backend::Kv { .. } => in_kv(store, org, body, since)?,
+        crm @ Backend::Crm { .. } => crm.posted_by(key).await?,
+    };
+    Ok(found.map(|posted| (201, answer(&posted, end))))
+}
+
+/// Kv: the activity in the lead's history that the request with `body`
+/// posted after `since`.
+fn in_kv(
+    store: &Store,
+    org: &OrgId,
+    body: &[u8],
+    since: Instant,
+) -> Result<Option<PostedActivity>, Failure> {
     // The body was read by the route already; anything else finds nothing.
     let Ok(body) = serde_json::from_slice::<Value>(body) else {
         return Ok(None);
@@ -49,7 +65,6 @@ pub fn posted_by_dead_claim(
     ) else {
         return Ok(None);
     };
-    let end = path.trim_end_matches('/') == "/meetings/end";
     let recordings: Vec<(&str, &str)> = body["recordings"]
         .as_array()
         .into_iter()
@@ -64,7 +79,7 @@ pub fn posted_by_dead_claim(
     let history: Vec<PostedActivity> = store
         .get_versioned(&keys::history(org, lead))?
         .unwrap_or_default();
-    let found = history.into_iter().find(|posted| {
+    Ok(history.into_iter().find(|posted| {
         let activity = &posted.activity;
         let carried: Vec<(&str, &str)> = activity
             .recordings
@@ -75,8 +90,7 @@ pub fn posted_by_dead_claim(
             && activity.user == user
             && activity.created_on >= since
             && carried == recordings
-    });
-    Ok(found.map(|posted| (201, answer(&posted, end))))
+    }))
 }
 
 /// The answer of a recovered Start or End.

@@ -9,9 +9,11 @@
 //! History: `POST /v2/ProspectActivity.svc/Retrieve?leadId=L-1` with
 //! `{"Paging": {"Offset": 0, "RowCount": 500}}`, answered by one page:
 //! `{"RecordCount": 2, "ProspectActivities": [{"Id": "A-1", "EventCode": 210,
-//! "CreatedOn": "2026-11-20 10:00:00", "CreatedBy": "U-1"}, ...]}`, where
-//! `RecordCount` is the total over all pages, `CreatedOn` is UTC, `CreatedBy`
-//! may be `null` or absent, and other keys are ignored.
+//! "CreatedOn": "2026-11-20 10:00:00", "CreatedBy": "U-1", "ActivityNote":
+//! "..."}, ...]}`, where `RecordCount` is the total over all pages,
+//! `CreatedOn` is UTC, `CreatedBy` may be `null` or absent, `ActivityNote` is
+//! the note as created (read as empty when absent, `null` or not a text),
+//! and other keys are ignored.
 
 use chrono::NaiveDateTime;
 use recrules_sdk::lead::Activity;
@@ -22,7 +24,7 @@ use serde_json::{json, Value};
 use super::failure::{bad_answer, success_body};
 use super::{snippet, with_query, Call, Method};
 use crate::error::{CrmError, Operation};
-use crate::NewActivity;
+use crate::{HistoryActivity, NewActivity};
 
 /// The path that creates an activity.
 pub const CREATE_PATH: &str = "/v2/ProspectActivity.svc/Create";
@@ -79,7 +81,7 @@ pub struct HistoryPage {
     /// How many activities the lead has over all pages.
     pub total: usize,
     /// This page's activities.
-    pub activities: Vec<Activity>,
+    pub activities: Vec<HistoryActivity>,
 }
 
 /// The call that creates `activity`.
@@ -162,7 +164,7 @@ pub fn history_page(
 }
 
 /// One activity of a history page; an error starts with the key at fault.
-fn activity(item: &Value) -> Result<Activity, String> {
+fn activity(item: &Value) -> Result<HistoryActivity, String> {
     let text = |key: &str| match item.get(key) {
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.trim().to_owned()),
         other => Err(format!(
@@ -196,11 +198,21 @@ fn activity(item: &Value) -> Result<Activity, String> {
             ))
         }
     };
-    Ok(Activity {
-        id,
-        event_code,
-        created_on,
-        user,
+    // The note serves to find an activity again, never to decide anything:
+    // a CRM that gives none (or something else) is read as giving an empty one.
+    let note = item
+        .get("ActivityNote")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    Ok(HistoryActivity {
+        activity: Activity {
+            id,
+            event_code,
+            created_on,
+            user,
+        },
+        note,
     })
 }
 
@@ -271,17 +283,26 @@ mod tests {
     #[test]
     fn a_history_page_is_read() {
         let body = json!({"RecordCount": 7, "ProspectActivities": [
-            {"Id": "A-1", "EventCode": 210, "CreatedOn": "2026-11-20 10:00:00", "CreatedBy": "U-1", "Other": 1},
-            {"Id": "A-2", "EventCode": 209, "CreatedOn": "2026-11-19 09:30:00", "CreatedBy": null}
+            {"Id": "A-1", "EventCode": 210, "CreatedOn": "2026-11-20 10:00:00", "CreatedBy": "U-1", "Other": 1,
+             "ActivityNote": "Met [request 00ff]"},
+            {"Id": "A-2", "EventCode": 209, "CreatedOn": "2026-11-19 09:30:00", "CreatedBy": null,
+             "ActivityNote": null},
+            {"Id": "A-3", "EventCode": 209, "CreatedOn": "2026-11-19 09:00:00", "ActivityNote": 5}
         ]});
         let page = history_page(&op(), 200, body.to_string().as_bytes()).unwrap();
         assert_eq!(page.total, 7);
-        assert_eq!(page.activities[0].user.as_deref(), Some("U-1"));
+        let [first, second, third] = &page.activities[..] else {
+            panic!("three activities: {:?}", page.activities);
+        };
+        assert_eq!(first.activity.user.as_deref(), Some("U-1"));
+        assert_eq!(first.note, "Met [request 00ff]");
         assert_eq!(
-            page.activities[1].created_on,
+            second.activity.created_on,
             Utc.with_ymd_and_hms(2026, 11, 19, 9, 30, 0).unwrap()
         );
-        assert_eq!(page.activities[1].user, None);
+        assert_eq!(second.activity.user, None);
+        // A note that is missing or not a text is read as empty.
+        assert_eq!((second.note.as_str(), third.note.as_str()), ("", ""));
     }
 
     #[test]
