@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Measures the wasm package against its goals and writes bench/wasm.md:
-#   size:  the .wasm, raw and gzipped (goal: at most 150 KB gzipped);
+#   size:  the shipped .wasm, raw and gzipped (goal: at most 150 KB gzipped),
+#          and the test build's (dist/vectors/, with `runVector`; not shipped);
 #   speed: `precheck` per decision in Node (wasm) against native, on the same
 #          inputs (sdk/benches/precheck.rs; goal: at most 3x native at 200 activities).
 # Expects the package built (scripts/build-wasm.sh). Honours CARGO_TARGET_DIR.
@@ -13,6 +14,9 @@ wasm="packages/recrules/dist/node/recrules_bg.wasm"
 
 raw=$(wc -c < "$wasm")
 gz=$(gzip -9 -c "$wasm" | wc -c)
+test_wasm="packages/recrules/dist/vectors/recrules_bg.wasm"
+test_raw=$(wc -c < "$test_wasm")
+test_gz=$(gzip -9 -c "$test_wasm" | wc -c)
 
 # Native: criterion prints `precheck/N  time: [low mid high]`; take the middle estimate, in ns.
 native_log="$(mktemp)"
@@ -42,35 +46,40 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
     echo
     echo "| .wasm | raw | gzip -9 | goal |"
     echo "|---|---|---|---|"
-    echo "| \`dist/*/recrules_bg.wasm\` | $(kb "$raw") KB | $(kb "$gz") KB | at most 150 KB gzipped |"
+    echo "| \`dist/node\`, \`dist/web\` \`recrules_bg.wasm\` (shipped) | $(kb "$raw") KB | $(kb "$gz") KB | at most 150 KB gzipped |"
+    echo "| \`dist/vectors/recrules_bg.wasm\` (the package's tests only: + \`runVector\`) | $(kb "$test_raw") KB | $(kb "$test_gz") KB | |"
     echo
     echo "\`precheck\` per decision on the Dual seed's entry 221 (creation limit, posted counts, OTP), the"
     echo "inputs of \`sdk/benches/precheck.rs\`; settings and history read once (\`Rules\`, \`LeadHistory\`),"
-    echo "as the native bench builds them once. Native: criterion's estimate (it builds the \`Decision\`)."
-    echo "Node lazy: \`rules.precheckFor(record, 221, user, nowMs, otpMs)\`, then what an app reads"
-    echo "(\`allowed\`, \`failedRules\`, \`failureMessages\`) and \`free()\`. Lazy (object): \`rules.precheck(record,"
-    echo "input, isoNow)\` with the input object (through JSON), read the same way. Full JSON: \`rules.precheck(...)"
-    echo ".toJSON()\`, the whole 1.3 KB \`Decision\` as a JS object. One-shot: \`precheck(settings, lead, history,"
-    echo "input, now)\` with plain objects, which reads the settings and the whole history on every call."
+    echo "as the native bench builds them once. Native: criterion's estimate (it builds the \`Decision\`"
+    echo "and drops it). Node lazy: \`rules.precheckFor(record, 221, user, nowMs, otpMs)\`, then what an app"
+    echo "reads (\`allowed\`, and as it is refused, \`failedRules\`, \`failureMessages\`) and \`free()\`. Node held:"
+    echo "the same decision, read the same way, made into one \`PrecheckDecision\` held across calls"
+    echo "(\`rules.precheckInto(held, record, 221, user, nowMs, otpMs)\`: no new JS object per decision)."
+    echo "Lazy (object): \`rules.precheck(record, input, isoNow)\` with the input object (through JSON), read"
+    echo "as the lazy one. Full JSON: \`rules.precheck(...).toJSON()\`, the whole 1.3 KB \`Decision\` as a JS"
+    echo "object. One-shot: \`precheck(settings, lead, history, input, now)\` with plain objects, which reads"
+    echo "the settings and the whole history on every call."
     echo
-    echo "| activities | native | Node lazy | ratio | Node lazy (object) | ratio | Node full JSON | ratio | Node one-shot |"
-    echo "|---|---|---|---|---|---|---|---|---|"
+    echo "| activities | native | Node lazy | ratio | Node held | ratio | Node lazy (object) | ratio | Node full JSON | ratio | Node one-shot |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|"
     for n in 10 200 10000; do
-        nat=$(native_ns "$n"); w=$(wasm_ns "$n" ns_per_decision); o=$(wasm_ns "$n" lazy_object_ns_per_decision)
+        nat=$(native_ns "$n"); w=$(wasm_ns "$n" ns_per_decision); h=$(wasm_ns "$n" held_ns_per_decision)
+        o=$(wasm_ns "$n" lazy_object_ns_per_decision)
         f=$(wasm_ns "$n" full_json_ns_per_decision); one=$(wasm_ns "$n" one_shot_ns_per_decision)
-        echo "| $n | $(us "$nat") µs | $(us "$w") µs | $(ratio "$w" "$nat")x | $(us "$o") µs | $(ratio "$o" "$nat")x | $(us "$f") µs | $(ratio "$f" "$nat")x | $(us "$one") µs |"
+        echo "| $n | $(us "$nat") µs | $(us "$w") µs | $(ratio "$w" "$nat")x | $(us "$h") µs | $(ratio "$h" "$nat")x | $(us "$o") µs | $(ratio "$o" "$nat")x | $(us "$f") µs | $(ratio "$f" "$nat")x | $(us "$one") µs |"
     done
     echo
-    echo "Goal at 200 activities: at most 3x native (the lazy path). The machine (2 cores) is shared with"
-    echo "other builds: ratios vary by about ±20% from run to run (load average $(cut -d' ' -f1-3 /proc/loadavg) at the end of this run)."
+    echo "Goal at 200 activities: at most 3x native. The machine (2 cores) is shared with other builds:"
+    echo "ratios vary by about ±10% from run to run (load average $(cut -d' ' -f1-3 /proc/loadavg) at the end of this run)."
     cat <<'NOTES'
 
 Before issue 6 (2026-11-25, same machine): 423.7 KB raw, 179.6 KB gzipped; `Rules.precheck` gave the
 full JSON `Decision` and read `now` through `JSON.stringify`: 27.9 / 33.3 / 104.7 µs at 10 / 200 /
 10000 activities (35.1x / 18.5x / 4.1x native). That run was under heavy load (native 1.80 µs at
-200; 0.87 µs in the lighter run above), so compare ratios within one run, not across runs.
+200), so compare ratios within one run, not across runs.
 
-What changed (issue 6):
+Issue 6, first round (171.1 KB gzipped, lazy path 4.45x native at 200):
 - `Rules.precheck` returns a `PrecheckDecision` held in wasm memory: `allowed`, `provisional`,
   `failureCount`, `failedRules`, `failureMessages`, `message`, `otpPhones` cost no JSON; `failures`
   and `toJSON()` (so `JSON.stringify(decision)`) give the JSON form. The plain `precheck` function
@@ -80,23 +89,42 @@ What changed (issue 6):
   `Instant` (same errors), a `Date` (its milliseconds) or a number of milliseconds since 1970,
   without `JSON.stringify`. This alone halved the full-JSON path.
 - `crm_datetime` formats from the date's fields instead of chrono's strftime (-10.7 KB gzipped).
-- Per-crate opt-levels, measured (2026-11-25, one build each, lazy path at 200 activities, same
-  run): `[profile.wasm-release.package.recrules-sdk] opt-level = 3` gives 225.1 KB gzipped and
-  3.16 µs; `"s"` 187.5 KB and 3.60 µs; `"z"` (kept) 171.1 KB and about 4.0 µs. Neither reaches both
-  goals, and each costs more size than the size goal allows, so the profile stays at "z".
-  `wasm-opt` variants (`-Oz --converge`, `-Os`, `--strip-debug --strip-producers`) change the size
-  by under 0.1 KB: rustc's output is already stripped; wasm-opt `-Oz` is kept.
 
-Size, by twiggy on the unstripped build (code bytes, raw): `.rodata` 67 KB (messages, serde field
-names, panic locations), `vector::run` 48 KB (the conformance runner, everything inlined into it:
-every op's serde reading and writing), the `session::Event` deserializer 32 KB (16-variant tagged
-enum, through serde's `Content` buffering), float formatting and parsing 15 KB (`f64` in positions
-and JSON), `plan_end` 7 KB, chrono's parser 8 KB, dlmalloc 5 KB. The 150 KB gzipped goal is not met
-(171 KB): what is left is the sdk's own rules and serde code. The next candidates, each a design
-choice for the lead: drop `runVector` from the shipped package (the conformance runner is a test
-tool; its 48 KB raw function plus what only it uses, an estimate, not measured) or ship it as a second, test-only .wasm; give
-`Event` a hand-written `Deserialize` on `serde_json::Value` instead of the derived internally-tagged
-one (32 KB raw now; the saving is not measured).
+Issue 6, second round (each step measured on its own build, lazy path at 200 activities, builds
+compared in one Node process, interleaved; the machine was shared, so ±5%):
+- `runVector`, the conformance runner (its function alone was 48 KB raw), is no longer shipped: it
+  is in a test build only (feature `vectors` of `sdk-wasm`, `dist/vectors/`, outside the package's
+  `files`), which the package's tests load. Shipped: 171.1 → 138.8 KB gzipped.
+- `session::Event` reads JSON with a hand-written `Deserialize` instead of serde's derive of an
+  internally tagged enum (which buffered through serde's `Content`, 28 to 32 KB raw): the same JSON
+  and the same error texts (`sdk/src/session/event.rs` tests them), except that the derive's
+  undocumented array form (`["pause", "2026-11-20T10:00:00Z"]`) is refused. 138.8 → 128.6 KB.
+- The freed size bought speed, profile `wasm-package` (root `Cargo.toml`). The bindings' crate
+  sets the level of the whole LTO pipeline, so its opt-level counts most:
+
+  | opt-levels (others "z") | gzipped | lazy at 200 |
+  |---|---|---|
+  | all "z" | 128.6 KB | 3.70 µs |
+  | sdk 3 | 143.3 KB | 2.78 µs |
+  | bindings "s", sdk "s" | 140.1 KB | 2.64 µs |
+  | bindings "s", sdk "s", chrono 3 (kept) | 140.6 KB | 2.52 µs |
+  | bindings "s", sdk 3 | 153.4 KB (over the goal) | 2.57 µs |
+  | bindings "s", sdk 2, chrono 3 (another run: 2.19 µs against 2.54 µs for the kept one) | 152.9 KB (over the goal) | |
+  | everything 3 (with the derived `Event`) | 180.3 KB | 2.54 µs |
+
+  `wasm-opt -O3` instead of `-Oz`: within the noise, at the same size; `-Oz` is kept.
+- A size-class allocator in front of dlmalloc (`sdk-wasm/src/alloc.rs`; a decision makes and frees
+  a few dozen small blocks): -5% (2.74 → 2.58 µs in one A/B run), +0.8 KB.
+- `failedRules` and `failureMessages` build their JS arrays in place, without Rust copies: -5%.
+  `now` is tried as a number first (`Date.now()`), before a string or a `Date`.
+- `Rules.precheckInto(decision, ...)` makes the decision into one the app holds: no new JS object
+  per decision. wasm-bindgen registers every object it hands out with a `FinalizationRegistry`
+  (and unregisters it on `free()`), about 0.3 µs and garbage per call: "Node held" above.
+
+Where a lazy decision's time goes now (V8's profiler, 200 activities): the sdk's `precheck` and its
+windows over the history about 25%, the `PrecheckDecision` JS object (creation, registry, `free`,
+garbage) about 13%, formatting the explanations (`reason`) about 12%, strings into JS about 8%,
+allocation about 6%. Native, the same decision is 0.8 µs.
 NOTES
 } > bench/wasm.md
 cat bench/wasm.md

@@ -25,7 +25,8 @@ pub(crate) struct Recycling {
     free: UnsafeCell<[*mut u8; CLASSES]>,
 }
 
-// SAFETY: wasm32-unknown-unknown without the `atomics` feature runs one thread.
+// SAFETY: built only for wasm32 without the `atomics` feature (lib.rs), which
+// runs one thread: the free lists are never touched by two at once.
 unsafe impl Sync for Recycling {}
 
 impl Recycling {
@@ -39,7 +40,8 @@ impl Recycling {
 
 /// The class of a layout, if it is served from a free list.
 fn class(layout: Layout) -> Option<usize> {
-    let size = layout.size().max(8);
+    // A block of the class's size is aligned to min(size, 16): at least the layout's alignment.
+    let size = layout.size().max(layout.align()).max(8);
     (size <= LARGEST && layout.align() <= 16)
         .then(|| (size.next_power_of_two().trailing_zeros() - 3) as usize)
 }

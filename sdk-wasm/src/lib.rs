@@ -4,9 +4,10 @@
 //! `@recrules/rules` (phones through React Native, the web, Node). They hold
 //! no rule: each function reads its arguments into the sdk's serde types,
 //! calls the sdk and gives back the sdk's JSON answer as a JS value, except
-//! `Rules.precheck`/`Rules.precheckFor`, whose `PrecheckDecision` keeps the
-//! sdk's `Decision` in wasm memory and gives its fields, or its JSON through
-//! `toJSON()`, on demand (issue 6: the JSON boundary cost more than the rules). The
+//! `Rules.precheck`/`Rules.precheckFor`/`Rules.precheckInto`, whose
+//! `PrecheckDecision` keeps the sdk's `Decision` in wasm memory and gives its
+//! fields, or its JSON through `toJSON()`, on demand (issue 6: the JSON
+//! boundary cost more than the rules). The
 //! TypeScript types of every input and output are derived from the sdk's Rust
 //! types (tsify, the sdk's `wasm` feature).
 //!
@@ -16,6 +17,8 @@
 //! A malformed argument throws a JS `Error` naming the function, the argument
 //! and what is wrong with it (for a list, which item).
 
+// One thread only: wasm32 without shared memory (the allocator is not thread-safe).
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 mod alloc;
 mod convert;
 mod otp;
@@ -32,6 +35,7 @@ pub use vector::run_vector;
 
 use wasm_bindgen::prelude::*;
 
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 #[global_allocator]
 static ALLOCATOR: alloc::Recycling = alloc::Recycling::new();
 
