@@ -11,6 +11,7 @@
 pub mod app;
 pub mod build;
 pub mod crm_stub;
+pub mod data;
 pub mod gateway;
 pub mod host;
 pub mod http;

@@ -3,6 +3,7 @@
 
 use recrules_e2e::app::{free_port, App};
 use recrules_e2e::crm_stub::{CrmStub, Fault, ACCESS_KEY, API_USER, SECRET_KEY};
+use recrules_e2e::data::expect;
 use recrules_e2e::raw::{send, RawReply};
 use serde_json::{json, Value};
 
@@ -54,11 +55,6 @@ fn call(
     let mut headers = vec![("x-org-id", ORG), ("x-api-key", key)];
     headers.extend_from_slice(more);
     send(&app.base, method, path, &headers, body)
-}
-
-fn expect(reply: &RawReply, status: u16) -> Value {
-    assert_eq!(reply.status, status, "{}", reply.text());
-    reply.json()
 }
 
 fn listing(app: &App, lead: &str) -> RawReply {

@@ -10,13 +10,13 @@ use std::io::Write;
 use std::net::TcpStream;
 use std::time::Duration;
 
-use chrono::{DateTime, SecondsFormat};
+use chrono::DateTime;
 use recrules_e2e::crm_stub::{CrmStub, Fault, ACCESS_KEY, SECRET_KEY};
+use recrules_e2e::data::{ago, audio, expect, sha};
 use recrules_e2e::raw::{send, try_send, RawReply};
 use recrules_e2e::restart::DurableHost;
 use recrules_e2e::{GatewayMode, GatewayStub, Host, Talk};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 const ORG: &str = "org-1";
 const KEY: &str = "org-1-key-0123456789";
@@ -76,35 +76,6 @@ fn try_call(
 fn post(base: &str, path: &str, idempotency: &str, body: &Value) -> RawReply {
     let more = [("idempotency-key", idempotency)];
     call(base, "POST", path, KEY, &more, body.to_string().as_bytes())
-}
-
-fn expect(reply: &RawReply, status: u16) -> Value {
-    assert_eq!(reply.status, status, "{}", reply.text());
-    reply.json()
-}
-
-fn sha(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
-/// Bytes that differ per id.
-fn audio(id: &str, len: usize) -> Vec<u8> {
-    id.bytes()
-        .cycle()
-        .zip(0..len)
-        .map(|(b, i)| b ^ (i as u8) ^ ((i >> 13) as u8))
-        .collect()
-}
-
-/// An RFC 3339 time `seconds` before now.
-fn ago(seconds: i64) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("a clock after 1970")
-        .as_secs() as i64;
-    DateTime::from_timestamp(now - seconds, 0)
-        .expect("a time in range")
-        .to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 /// Kills the host with SIGKILL and checks that it died of it.

@@ -6,9 +6,9 @@
 //! gets a 4xx naming the field, never the other org's data.
 
 use recrules_e2e::app::{free_port, App};
+use recrules_e2e::data::{ago, audio, expect, sha};
 use recrules_e2e::raw::{send, RawReply};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 const SEED_DUAL: &str = include_str!("../../fixtures/settings/seed-dual.json");
 const PHONE: &str = "+919800000001";
@@ -80,24 +80,6 @@ fn post(app: &App, org: &Org, path: &str, idempotency: &str, body: &Value) -> Ra
     )
 }
 
-fn expect(reply: &RawReply, status: u16) -> Value {
-    assert_eq!(reply.status, status, "{}", reply.text());
-    reply.json()
-}
-
-fn sha(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
-/// Bytes that differ per org and id.
-fn audio(tag: &str, len: usize) -> Vec<u8> {
-    tag.bytes()
-        .cycle()
-        .zip(0..len)
-        .map(|(b, i)| b ^ (i as u8))
-        .collect()
-}
-
 fn upload(app: &App, org: &Org, id: &str, bytes: &[u8]) -> RawReply {
     let hash = sha(bytes);
     raw(
@@ -125,17 +107,6 @@ fn create_lead(app: &App, org: &Org, id: &str, phone: &str) {
         &call(app, org, "POST", "/leads", body.to_string().as_bytes()),
         201,
     );
-}
-
-/// An RFC 3339 time `seconds` before now.
-fn ago(seconds: i64) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("a clock after 1970")
-        .as_secs() as i64;
-    chrono::DateTime::from_timestamp(now - seconds, 0)
-        .expect("a time in range")
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 fn end_body(lead: &str, code: u32, id: &str, bytes: &[u8]) -> Value {

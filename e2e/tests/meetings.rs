@@ -2,12 +2,12 @@
 
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, SecondsFormat};
+use chrono::DateTime;
 use recrules_e2e::app::{free_port, App};
+use recrules_e2e::data::{ago, audio, expect, sha};
 use recrules_e2e::raw::{send, RawReply};
 use recrules_e2e::tenant_stub::TenantStub;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 const ORG: &str = "org-1";
 const KEY: &str = "org-1-key-0123456789";
@@ -62,11 +62,6 @@ fn get(app: &App, path: &str) -> RawReply {
     call(app, "GET", path, KEY, &[], b"")
 }
 
-fn expect(reply: &RawReply, status: u16) -> Value {
-    assert_eq!(reply.status, status, "{}", reply.text());
-    reply.json()
-}
-
 fn put_settings(app: &App, text: &str) {
     expect(
         &call(app, "PUT", "/settings", ADMIN, &[], text.as_bytes()),
@@ -74,34 +69,10 @@ fn put_settings(app: &App, text: &str) {
     );
 }
 
-/// An RFC 3339 time `seconds` before now.
-fn ago(seconds: i64) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("a clock after 1970")
-        .as_secs() as i64;
-    DateTime::from_timestamp(now - seconds, 0)
-        .expect("a time in range")
-        .to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
 fn create_lead(app: &App, id: &str, activities: Value) {
     let body =
         json!({ "id": id, "fields": { "Phone": PHONE, "Mobile": "" }, "activities": activities });
     expect(&post(app, "/leads", None, &body), 201);
-}
-
-fn sha(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
-/// Bytes that differ per id.
-fn audio(id: &str, len: usize) -> Vec<u8> {
-    id.bytes()
-        .cycle()
-        .zip(0..len)
-        .map(|(b, i)| b ^ (i as u8))
-        .collect()
 }
 
 fn upload(app: &App, id: &str, bytes: &[u8], hash: &str) -> RawReply {
