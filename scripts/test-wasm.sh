@@ -5,7 +5,8 @@
 # crate (with and without its test-only feature `vectors`), the Node tests
 # (every conformance vector identical to the native runner's, through the
 # test build dist/vectors/; session persistence, errors) and the TypeScript
-# check of the mobile example. Extra vector folders: VECTOR_DIRS. Honours CARGO_TARGET_DIR
+# check of the mobile example, then the native-vs-wasm differential proptest
+# (sdk-wasm/tests/differential.rs). Extra vector folders: VECTOR_DIRS. Honours CARGO_TARGET_DIR
 # and RECRULES_BIN.
 set -euo pipefail
 
@@ -27,4 +28,6 @@ fi
 # (serve-vectors.mjs reads stdin), which `node --test test/` would run too.
 (cd "$pkg" && node --test test/*.test.mjs)
 (cd "$pkg" && npx tsc --noEmit -p tsconfig.json)
+# Differential: proptest-generated cases of every op, native sdk against the package.
+cargo test -q -p recrules-wasm --test differential -- --ignored
 echo "test-wasm: ok"
