@@ -190,7 +190,7 @@ pub(crate) fn manifest_text(otp: &Path, meetings: &Path, tenant: &Path) -> Strin
         text.push_str(&format!("{name} = \"{{{{ {name} }}}}\"\n"));
     }
     text.push_str(&format!(
-        "\n[[trigger.http]]\nroute = \"/tenant/tenant_closed_stage/validate\"\ncomponent = \"tenant\"\n\n[component.tenant]\nsource = {:?}\n\n[component.tenant.variables]\ntenant_lapp_secret = \"{{{{ tenant_lapp_secret }}}}\"\n",
+        "\n[[trigger.http]]\nroute = \"/tenant/tenant_closed_stage/validate\"\ncomponent = \"tenant\"\n\n[component.tenant]\nsource = {:?}\nkey_value_stores = [\"default\"]\n\n[component.tenant.variables]\ntenant_lapp_secret = \"{{{{ tenant_lapp_secret }}}}\"\n",
         tenant.display().to_string()
     ));
     text

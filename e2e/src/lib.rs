@@ -17,6 +17,7 @@ pub mod host;
 pub mod http;
 pub mod raw;
 pub mod restart;
+pub mod signed;
 pub mod tenant_stub;
 
 pub use gateway::{GatewayMode, GatewayStub, Received};

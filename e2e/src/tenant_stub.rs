@@ -1,7 +1,7 @@
 //! A stand-in tenant validation Lapp on loopback: it answers every request
 //! with a fixed JSON body, or never answers (to test timeouts), and keeps
 //! the path, `x-lapp-env` and body of what it received, and the
-//! `x-lapp-secret` it was sent.
+//! `x-lapp-timestamp` and `x-lapp-signature` it was sent.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -11,12 +11,16 @@ use std::time::Duration;
 /// One request the stub received: path, `x-lapp-env` and body.
 pub type Asked = (String, String, String);
 
+/// One request's signature headers: `x-lapp-timestamp` and `x-lapp-signature`
+/// (empty when not sent).
+pub type SignedWith = (String, String);
+
 /// The stub; it serves until the test process ends.
 pub struct TenantStub {
     /// `http://127.0.0.1:PORT`.
     pub origin: String,
     asked: Arc<Mutex<Vec<Asked>>>,
-    secrets: Arc<Mutex<Vec<String>>>,
+    signatures: Arc<Mutex<Vec<SignedWith>>>,
 }
 
 impl TenantStub {
@@ -32,8 +36,8 @@ impl TenantStub {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the stub");
         let origin = format!("http://{}", listener.local_addr().expect("stub address"));
         let asked = Arc::new(Mutex::new(Vec::new()));
-        let secrets = Arc::new(Mutex::new(Vec::new()));
-        let (log, body) = ((asked.clone(), secrets.clone()), body.map(str::to_owned));
+        let signatures = Arc::new(Mutex::new(Vec::new()));
+        let (log, body) = ((asked.clone(), signatures.clone()), body.map(str::to_owned));
         std::thread::spawn(move || {
             let mut silent = Vec::new();
             for stream in listener.incoming().flatten() {
@@ -47,7 +51,7 @@ impl TenantStub {
         TenantStub {
             origin,
             asked,
-            secrets,
+            signatures,
         }
     }
 
@@ -56,14 +60,14 @@ impl TenantStub {
         self.asked.lock().expect("stub log").clone()
     }
 
-    /// The `x-lapp-secret` of every request so far (empty when not sent), in order.
-    pub fn secrets(&self) -> Vec<String> {
-        self.secrets.lock().expect("stub log").clone()
+    /// The signature headers of every request so far, in order.
+    pub fn signatures(&self) -> Vec<SignedWith> {
+        self.signatures.lock().expect("stub log").clone()
     }
 }
 
 /// Where the stub keeps what it received.
-type Log = (Arc<Mutex<Vec<Asked>>>, Arc<Mutex<Vec<String>>>);
+type Log = (Arc<Mutex<Vec<Asked>>>, Arc<Mutex<Vec<SignedWith>>>);
 
 /// Reads one request and records it; answers `body` after `delay` when there is one.
 fn serve(stream: &TcpStream, body: Option<&str>, delay: Duration, log: &Log) -> Option<()> {
@@ -71,7 +75,7 @@ fn serve(stream: &TcpStream, body: Option<&str>, delay: Duration, log: &Log) -> 
     let mut line = String::new();
     reader.read_line(&mut line).ok()?;
     let path = line.split_whitespace().nth(1)?.to_owned();
-    let (mut env, mut secret, mut length) = (String::new(), String::new(), 0usize);
+    let (mut env, mut signed, mut length) = (String::new(), SignedWith::default(), 0usize);
     loop {
         let mut line = String::new();
         reader.read_line(&mut line).ok()?;
@@ -82,7 +86,8 @@ fn serve(stream: &TcpStream, body: Option<&str>, delay: Duration, log: &Log) -> 
         if let Some((k, v)) = line.split_once(':') {
             match k.trim().to_ascii_lowercase().as_str() {
                 "x-lapp-env" => env = v.trim().to_owned(),
-                "x-lapp-secret" => secret = v.trim().to_owned(),
+                "x-lapp-timestamp" => signed.0 = v.trim().to_owned(),
+                "x-lapp-signature" => signed.1 = v.trim().to_owned(),
                 "content-length" => length = v.trim().parse().unwrap_or(0),
                 _ => {}
             }
@@ -90,7 +95,7 @@ fn serve(stream: &TcpStream, body: Option<&str>, delay: Duration, log: &Log) -> 
     }
     let mut request = vec![0; length];
     reader.read_exact(&mut request).ok()?;
-    log.1.lock().ok()?.push(secret);
+    log.1.lock().ok()?.push(signed);
     log.0
         .lock()
         .ok()?

@@ -6,7 +6,9 @@ use chrono::DateTime;
 use recrules_e2e::app::{free_port, App};
 use recrules_e2e::data::{ago, audio, expect, sha};
 use recrules_e2e::raw::{send, RawReply};
+use recrules_e2e::signed::{send_signed, send_with, signature, unix_now, Headers};
 use recrules_e2e::tenant_stub::TenantStub;
+use recrules_sdk::hook::{verify, MAX_CLOCK_SKEW_S, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use serde_json::{json, Value};
 
 const ORG: &str = "org-1";
@@ -632,7 +634,17 @@ fn a_tenant_lapp_that_refuses_refuses_the_meeting() {
         (asked[0].0.as_str(), asked[0].1.as_str()),
         ("/closed-stage/validate", "Test")
     );
-    assert_eq!(stub.secrets()[0], TENANT_SECRET);
+    // Signed with the shared secret, on the meetings Lapp's clock.
+    let (timestamp, signed) = &stub.signatures()[0];
+    let body = asked[0].2.as_bytes();
+    verify(
+        TENANT_SECRET,
+        Some(timestamp),
+        Some(signed),
+        body,
+        unix_now(),
+    )
+    .expect("a call signed with the shared secret");
     let context: Value = serde_json::from_str(&asked[0].2).unwrap();
     assert_eq!(
         (context["org"].as_str(), context["lead"]["id"].as_str()),
@@ -1052,7 +1064,7 @@ fn a_405_names_the_allowed_methods() {
 }
 
 #[test]
-fn the_example_tenant_lapp_answers_the_shared_secret_only() {
+fn the_example_tenant_lapp_answers_signed_calls_only() {
     let port = free_port();
     let origin = format!("http://127.0.0.1:{port}");
     let base = format!("{origin}/tenant");
@@ -1075,37 +1087,125 @@ fn the_example_tenant_lapp_answers_the_shared_secret_only() {
         "activity_code": 209, "user": "U-1", "now": "2026-11-20T10:00:00Z"
     })
     .to_string();
+    let body = context.as_bytes();
+    let now = unix_now();
+    let [timestamp, signed] = signature(TENANT_SECRET, now, body);
     let prefix = &TENANT_SECRET[..TENANT_SECRET.len() - 1];
-    let refused: [(&[(&str, &str)], &str); 4] = [
-        (&[], "no secret"),
-        (&[("x-lapp-secret", "")], "an empty secret"),
-        (&[("x-lapp-secret", "wrong-secret")], "a wrong secret"),
-        (&[("x-lapp-secret", prefix)], "a prefix of the secret"),
+    let tampered = context.replace("L-1", "L-2");
+    let stale = now - MAX_CLOCK_SKEW_S - 1;
+    let refused: [(Headers, &[u8], &str, &str, &str); 6] = [
+        (
+            vec![],
+            body,
+            "missing_signature",
+            TIMESTAMP_HEADER,
+            "no signature",
+        ),
+        (
+            vec![timestamp.clone(), (SIGNATURE_HEADER, String::new())],
+            body,
+            "bad_signature",
+            SIGNATURE_HEADER,
+            "an empty signature",
+        ),
+        (
+            signature("wrong-secret", now, body).to_vec(),
+            body,
+            "bad_signature",
+            SIGNATURE_HEADER,
+            "a wrong secret",
+        ),
+        (
+            signature(prefix, now, body).to_vec(),
+            body,
+            "bad_signature",
+            SIGNATURE_HEADER,
+            "a prefix of the secret",
+        ),
+        (
+            vec![timestamp.clone(), signed.clone()],
+            tampered.as_bytes(),
+            "bad_signature",
+            SIGNATURE_HEADER,
+            "a tampered body",
+        ),
+        (
+            signature(TENANT_SECRET, stale, body).to_vec(),
+            body,
+            "stale_timestamp",
+            TIMESTAMP_HEADER,
+            "a stale timestamp",
+        ),
     ];
-    for (headers, why) in refused {
-        let reply = send(&app.base, "POST", route, headers, context.as_bytes());
+    for (headers, sent, code, field, why) in refused {
+        let reply = send_with(&app.base, "POST", route, &headers, sent);
         assert_eq!(reply.status, 401, "{why}: {}", reply.text());
-        let body = reply.json();
+        let answer = reply.json();
         assert_eq!(
-            (body["error"].as_str(), body["field"].as_str()),
-            (Some("unauthorized"), Some("x-lapp-secret")),
-            "{why}"
+            (answer["error"].as_str(), answer["field"].as_str()),
+            (Some(code), Some(field)),
+            "{why}: {answer}"
         );
     }
-    let with_secret = [("x-lapp-secret", TENANT_SECRET)];
-    let allowed = send(&app.base, "POST", route, &with_secret, context.as_bytes());
+    let headers = [timestamp, signed];
+    let allowed = send_with(&app.base, "POST", route, &headers, body);
     assert_eq!(expect(&allowed, 200), json!({ "allowed": true }));
-    // The meetings Lapp sends the secret, so the tenant Lapp answers it.
+    let replayed = send_with(&app.base, "POST", route, &headers, body);
+    assert_eq!(replayed.status, 401, "{}", replayed.text());
+    assert_eq!(replayed.json()["error"], "replayed");
+    // Another request signed alike is answered.
+    let other = context.replace("U-1", "U-2");
+    let answered = send_signed(
+        &app.base,
+        "POST",
+        route,
+        TENANT_SECRET,
+        now,
+        other.as_bytes(),
+    );
+    assert_eq!(expect(&answered, 200), json!({ "allowed": true }));
+    // The meetings Lapp signs each of its calls, so the tenant Lapp answers them all.
     let mut settings: Value = serde_json::from_str(SEED_DUAL).unwrap();
     settings["Data"][0]["Validations"]["LappValidations"] =
         json!([{ "LappId": "tenant_closed_stage", "LappEnv": "Live" }]);
     put_settings(&app, &settings.to_string());
     create_lead(&app, "L-s", json!([]));
+    for _ in 0..3 {
+        let decision = expect(
+            &post(&app, "/validate", None, &meeting("L-s", 209, "U-1")),
+            200,
+        );
+        assert_eq!(decision["allowed"], true, "{decision}");
+    }
+}
+
+#[test]
+fn a_tenant_lapp_listed_twice_alike_is_asked_once() {
+    // Two identical signed calls in one second would be refused as a replay.
+    let stub = TenantStub::start(Some(r#"{"allowed": true}"#));
+    let app = app(&[
+        ("tenant_lapp_base_url", &stub.origin),
+        ("tenant_lapp_origin", &stub.origin),
+        ("tenant_lapp_secret", TENANT_SECRET),
+    ]);
+    let mut settings: Value = serde_json::from_str(SEED_DUAL).unwrap();
+    let lapp = json!({ "LappId": "closed-stage", "LappEnv": "Test" });
+    settings["Data"][0]["Validations"]["LappValidations"] = json!([lapp, lapp]);
+    put_settings(&app, &settings.to_string());
+    create_lead(&app, "L-tw", json!([]));
     let decision = expect(
-        &post(&app, "/validate", None, &meeting("L-s", 209, "U-1")),
+        &post(&app, "/validate", None, &meeting("L-tw", 209, "U-1")),
         200,
     );
     assert_eq!(decision["allowed"], true, "{decision}");
+    let lapp_checks = decision["passed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["rule"] == "LappValidations")
+        .count();
+    assert_eq!(lapp_checks, 2, "{decision}");
+    assert_eq!(stub.asked().len(), 1, "{:?}", stub.asked());
 }
 
 #[test]

@@ -8,8 +8,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use recrules_e2e::build::host_bin;
-use recrules_e2e::raw::send;
-use recrules_e2e::{Reply, Talk};
+use recrules_e2e::raw::RawReply;
+use recrules_e2e::signed::{send_signed, send_with, signature, unix_now, Headers};
+use recrules_sdk::hook::{MAX_CLOCK_SKEW_S, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use serde_json::{json, Value};
 
 /// Where the hook calls the Lapp (`{tenant_lapp_base_url}/{LappId}/validate`).
@@ -35,7 +36,7 @@ impl TenantHost {
         std::fs::create_dir_all(&dir).expect("create a scratch dir");
         let manifest = dir.join("spin.toml");
         let text = format!(
-            "spin_manifest_version = 2\n\n[application]\nname = \"recrules-e2e-tenant\"\n\n[variables]\ntenant_lapp_secret = {{ default = \"\", secret = true }}\n\n[[trigger.http]]\nroute = \"{ROUTE}\"\ncomponent = \"tenant-closed-stage\"\n\n[component.tenant-closed-stage]\nsource = {:?}\nallowed_outbound_hosts = []\n\n[component.tenant-closed-stage.variables]\ntenant_lapp_secret = \"{{{{ tenant_lapp_secret }}}}\"\n",
+            "spin_manifest_version = 2\n\n[application]\nname = \"recrules-e2e-tenant\"\n\n[variables]\ntenant_lapp_secret = {{ default = \"\", secret = true }}\n\n[[trigger.http]]\nroute = \"{ROUTE}\"\ncomponent = \"tenant-closed-stage\"\n\n[component.tenant-closed-stage]\nsource = {:?}\nkey_value_stores = [\"default\"]\nallowed_outbound_hosts = []\n\n[component.tenant-closed-stage.variables]\ntenant_lapp_secret = \"{{{{ tenant_lapp_secret }}}}\"\n",
             tenant_wasm().display().to_string()
         );
         std::fs::write(&manifest, text).expect("write the manifest");
@@ -138,21 +139,41 @@ fn context(stage: Option<&str>) -> Value {
     })
 }
 
-fn expect(reply: &Reply, status: u16) -> Value {
-    assert_eq!(reply.status, status, "{}", reply.body);
+fn expect(reply: &RawReply, status: u16) -> Value {
+    assert_eq!(reply.status, status, "{}", reply.text());
     reply.json()
+}
+
+/// POSTs `body` signed with the shared secret now.
+fn post(host: &TenantHost, body: &Value) -> RawReply {
+    let body = body.to_string();
+    send_signed(
+        &host.base,
+        "POST",
+        ROUTE,
+        SECRET,
+        unix_now(),
+        body.as_bytes(),
+    )
+}
+
+/// Asserts `reply` is a 401 with `code` naming `field`.
+fn assert_refused(reply: &RawReply, code: &str, field: &str, why: &str) {
+    assert_eq!(reply.status, 401, "{why}: {}", reply.text());
+    let answer = reply.json();
+    assert_eq!(
+        (answer["error"].as_str(), answer["field"].as_str()),
+        (Some(code), Some(field)),
+        "{why}: {answer}"
+    );
 }
 
 #[test]
 fn the_example_lapp_speaks_the_hook_protocol() {
     let host = TenantHost::start(Some(SECRET));
-    let talk = Talk::new(
-        &host.base,
-        &[("x-lapp-env", "Live"), ("x-lapp-secret", SECRET)],
-    );
 
     for stage in ["Closed", "closed"] {
-        let refused = expect(&talk.post(ROUTE, &context(Some(stage))), 200);
+        let refused = expect(&post(&host, &context(Some(stage))), 200);
         assert_eq!(refused["allowed"], false, "{refused}");
         assert!(
             refused["message"]
@@ -162,72 +183,145 @@ fn the_example_lapp_speaks_the_hook_protocol() {
         );
     }
     for stage in [Some("Open"), None] {
-        let allowed = expect(&talk.post(ROUTE, &context(stage)), 200);
+        let allowed = expect(&post(&host, &context(stage)), 200);
         assert_eq!(allowed, json!({ "allowed": true }));
     }
 
     let mut no_time = context(Some("Open"));
     no_time.as_object_mut().expect("an object").remove("now");
-    let bad = expect(&talk.post(ROUTE, &no_time), 400);
+    let bad = expect(&post(&host, &no_time), 400);
     assert_eq!(
         (bad["error"].as_str(), bad["field"].as_str()),
         (Some("bad_request"), Some("now"))
     );
-    let garbage = expect(&talk.request("POST", ROUTE, b"not json"), 400);
-    assert_eq!(garbage["field"], "body");
-    let wrong_type = expect(&talk.post(ROUTE, &json!({ "lead": [] })), 400);
+    let garbage = send_signed(&host.base, "POST", ROUTE, SECRET, unix_now(), b"not json");
+    assert_eq!(expect(&garbage, 400)["field"], "body");
+    let wrong_type = expect(&post(&host, &json!({ "lead": [] })), 400);
     assert_eq!(wrong_type["field"], "lead", "{wrong_type}");
 
-    let not_allowed = send(&host.base, "GET", ROUTE, &[("x-lapp-secret", SECRET)], b"");
+    let not_allowed = send_signed(&host.base, "GET", ROUTE, SECRET, unix_now(), b"");
     assert_eq!(not_allowed.status, 405, "{}", not_allowed.text());
     assert_eq!(not_allowed.json()["error"], "method_not_allowed");
     assert_eq!(not_allowed.header("allow"), Some("POST"));
 }
 
 #[test]
-fn a_call_without_the_shared_secret_is_refused() {
+fn a_call_not_signed_by_the_meetings_lapp_is_refused() {
     let host = TenantHost::start(Some(SECRET));
     let body = context(Some("Open")).to_string();
-    let wrong = format!("{SECRET}x");
-    let refused: [(&[(&str, &str)], &str); 3] = [
-        (&[], "no secret"),
-        (&[("x-lapp-secret", "not-the-secret")], "a wrong secret"),
-        (&[("x-lapp-secret", wrong.as_str())], "the secret and more"),
+    let now = unix_now();
+    let [timestamp, signed] = signature(SECRET, now, body.as_bytes());
+    let tampered = context(Some("Closed")).to_string();
+    let refused: [(Headers, &str, &str, &str, &str); 7] = [
+        (
+            vec![],
+            &body,
+            "missing_signature",
+            TIMESTAMP_HEADER,
+            "no signature",
+        ),
+        (
+            vec![timestamp.clone()],
+            &body,
+            "missing_signature",
+            SIGNATURE_HEADER,
+            "a timestamp only",
+        ),
+        (
+            vec![signed.clone()],
+            &body,
+            "missing_signature",
+            TIMESTAMP_HEADER,
+            "a signature only",
+        ),
+        (
+            signature("not-the-secret", now, body.as_bytes()).to_vec(),
+            &body,
+            "bad_signature",
+            SIGNATURE_HEADER,
+            "signed with another secret",
+        ),
+        (
+            vec![timestamp.clone(), signed.clone()],
+            &tampered,
+            "bad_signature",
+            SIGNATURE_HEADER,
+            "another body under the signature",
+        ),
+        (
+            signature(SECRET, now - MAX_CLOCK_SKEW_S - 60, body.as_bytes()).to_vec(),
+            &body,
+            "stale_timestamp",
+            TIMESTAMP_HEADER,
+            "signed too long ago",
+        ),
+        (
+            signature(SECRET, now + MAX_CLOCK_SKEW_S + 60, body.as_bytes()).to_vec(),
+            &body,
+            "stale_timestamp",
+            TIMESTAMP_HEADER,
+            "signed in the future",
+        ),
     ];
-    for (headers, why) in refused {
+    for (headers, sent, code, field, why) in refused {
         for method in ["POST", "GET"] {
-            let reply = send(&host.base, method, ROUTE, headers, body.as_bytes());
-            assert_eq!(reply.status, 401, "{why}, {method}: {}", reply.text());
-            let answer = reply.json();
-            assert_eq!(
-                (answer["error"].as_str(), answer["field"].as_str()),
-                (Some("unauthorized"), Some("x-lapp-secret")),
-                "{why}"
-            );
+            let reply = send_with(&host.base, method, ROUTE, &headers, sent.as_bytes());
+            assert_refused(&reply, code, field, &format!("{why}, {method}"));
         }
     }
-    let answered = send(
-        &host.base,
-        "POST",
-        ROUTE,
-        &[("x-lapp-secret", SECRET)],
-        body.as_bytes(),
+    // None of those was admitted: the signed request is answered once, its
+    // replay (also with the digest in upper case) refused.
+    let headers = [timestamp, signed];
+    let answered = send_with(&host.base, "POST", ROUTE, &headers, body.as_bytes());
+    assert_eq!(expect(&answered, 200), json!({ "allowed": true }));
+    let upper = (
+        SIGNATURE_HEADER,
+        headers[1].1.to_uppercase().replace("V1=", "v1="),
     );
-    assert_eq!(answered.status, 200, "{}", answered.text());
+    for replay in [headers.to_vec(), vec![headers[0].clone(), upper]] {
+        let reply = send_with(&host.base, "POST", ROUTE, &replay, body.as_bytes());
+        assert_refused(&reply, "replayed", SIGNATURE_HEADER, "a replay");
+    }
+}
+
+#[test]
+fn racing_copies_of_one_signed_call_are_answered_once() {
+    let host = TenantHost::start(Some(SECRET));
+    let body = context(None).to_string();
+    let headers = signature(SECRET, unix_now(), body.as_bytes());
+    let replies: Vec<RawReply> = std::thread::scope(|s| {
+        let sends: Vec<_> = (0..6)
+            .map(|_| s.spawn(|| send_with(&host.base, "POST", ROUTE, &headers, body.as_bytes())))
+            .collect();
+        sends
+            .into_iter()
+            .map(|t| t.join().expect("a sender"))
+            .collect()
+    });
+    let answered = replies.iter().filter(|r| r.status == 200).count();
+    assert_eq!(
+        answered,
+        1,
+        "{:?}",
+        replies.iter().map(RawReply::text).collect::<Vec<_>>()
+    );
+    for reply in replies.iter().filter(|r| r.status != 200) {
+        assert_refused(reply, "replayed", SIGNATURE_HEADER, "a racing copy");
+    }
 }
 
 #[test]
 fn a_lapp_without_its_secret_answers_no_one() {
     let host = TenantHost::start(None);
     let body = context(Some("Open")).to_string();
+    let now = unix_now();
     for headers in [
         vec![],
-        vec![("x-lapp-secret", "")],
-        vec![("x-lapp-secret", SECRET)],
+        signature("", now, body.as_bytes()).to_vec(),
+        signature(SECRET, now, body.as_bytes()).to_vec(),
     ] {
-        let reply = send(&host.base, "POST", ROUTE, &headers, body.as_bytes());
-        assert_eq!(reply.status, 503, "{}", reply.text());
-        let answer = reply.json();
+        let reply = send_with(&host.base, "POST", ROUTE, &headers, body.as_bytes());
+        let answer = expect(&reply, 503);
         assert_eq!(
             (answer["error"].as_str(), answer["field"].as_str()),
             (Some("misconfigured"), Some("tenant_lapp_secret"))

@@ -9,7 +9,7 @@
 //! | `activity_store` | `kv` (default: leads and activities in the key-value store) or `crm` |
 //! | `tenant_lapp_base_url` | where tenant validation Lapps are: `{base}/{LappId}/validate` |
 //! | `tenant_lapp_timeout_ms` | how long a tenant Lapp may take (default 3000) |
-//! | `tenant_lapp_secret` | the secret sent to tenant Lapps in `x-lapp-secret` (secret); unset: every tenant Lapp fails closed |
+//! | `tenant_lapp_secret` | the secret tenant Lapp calls are signed with (`x-lapp-signature`; secret); unset: every tenant Lapp fails closed |
 //! | `crm_base_url`, `crm_access_key`, `crm_secret_key`, `crm_timeout_ms`, `crm_max_retries` | for `crm` |
 
 use recrules_sdk::hook::SECRET_VARIABLE;
@@ -59,7 +59,7 @@ pub struct TenantLapps {
     pub base_url: String,
     /// `tenant_lapp_timeout_ms`.
     pub timeout_ms: u64,
-    /// `tenant_lapp_secret` ([`SECRET_VARIABLE`]), sent in [`recrules_sdk::hook::SECRET_HEADER`]; empty when unset.
+    /// `tenant_lapp_secret` ([`SECRET_VARIABLE`]), the key of [`recrules_sdk::hook::sign`]; empty when unset.
     pub secret: String,
 }
 

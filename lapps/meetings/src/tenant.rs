@@ -1,14 +1,21 @@
 //! Tenant validation Lapps: each Lapp of the entry's `LappValidations` is
 //! POSTed a [`HookContext`] at `{tenant_lapp_base_url}/{LappId}/validate`
-//! with `x-lapp-env: Live|Test` and the shared secret in `x-lapp-secret`
-//! ([`SECRET_HEADER`], from the Spin variable `tenant_lapp_secret`), in order, and must answer a [`HookOutcome`]
-//! in time. What it answers, or why it could not, is joined to the decision
-//! by [`recrules_sdk::hook::with_lapp_outcomes`], which fails closed.
+//! with `x-lapp-env: Live|Test`, signed with the shared secret (the Spin
+//! variable `tenant_lapp_secret`) on this Lapp's clock: `x-lapp-timestamp`
+//! and `x-lapp-signature` ([`TIMESTAMP_HEADER`], [`SIGNATURE_HEADER`],
+//! [`sign`]), in order, and must answer a [`HookOutcome`] in time. A Lapp
+//! listed twice alike is asked once (a second identical signed call in the
+//! same second would be refused as a replay). What it answers, or why it
+//! could not, is joined to the decision by
+//! [`recrules_sdk::hook::with_lapp_outcomes`], which fails closed.
 
 use std::time::Duration;
 
 use recrules_lapp_support::outbound::{post, CallError};
-use recrules_sdk::hook::{HookContext, HookOutcome, LappCallError, SECRET_HEADER, SECRET_VARIABLE};
+use recrules_sdk::hook::{
+    sign, HookContext, HookOutcome, LappCallError, SECRET_VARIABLE, SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+};
 use recrules_sdk::plan::is_valid_id;
 use recrules_sdk::settings::{LappEnv, LappRef};
 
@@ -24,10 +31,15 @@ pub fn ask_all(
     context: &HookContext,
 ) -> Vec<(LappRef, Result<HookOutcome, LappCallError>)> {
     let body = serde_json::to_vec(context).unwrap_or_default();
-    lapps
-        .iter()
-        .map(|lapp| (lapp.clone(), ask(config, lapp, &body)))
-        .collect()
+    let mut answers: Vec<(LappRef, Result<HookOutcome, LappCallError>)> = Vec::new();
+    for lapp in lapps {
+        let answer = match answers.iter().find(|(asked, _)| asked == lapp) {
+            Some((_, answer)) => answer.clone(),
+            None => ask(config, lapp, &body),
+        };
+        answers.push((lapp.clone(), answer));
+    }
+    answers
 }
 
 /// Asks one Lapp.
@@ -52,10 +64,18 @@ fn ask(config: &TenantLapps, lapp: &LappRef, body: &[u8]) -> Result<HookOutcome,
         LappEnv::Live => "Live",
         LappEnv::Test => "Test",
     };
+    let timestamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .and_then(|since| i64::try_from(since.as_secs()).ok())
+        .ok_or_else(|| LappCallError::Unavailable {
+            detail: "this server's clock is before 1970: the call cannot be signed".to_owned(),
+        })?;
     let headers = [
         ("content-type", "application/json".to_owned()),
         ("x-lapp-env", env.to_owned()),
-        (SECRET_HEADER, config.secret.clone()),
+        (TIMESTAMP_HEADER, timestamp.to_string()),
+        (SIGNATURE_HEADER, sign(&config.secret, timestamp, body)),
     ];
     let timeout = Duration::from_millis(config.timeout_ms);
     let call_error = |e| match e {
@@ -68,9 +88,13 @@ fn ask(config: &TenantLapps, lapp: &LappRef, body: &[u8]) -> Result<HookOutcome,
     let status = answer.status();
     let answer = answer.body(MAX_ANSWER_BYTES).map_err(call_error)?;
     if status == 401 {
+        let code = serde_json::from_slice::<serde_json::Value>(&answer)
+            .ok()
+            .and_then(|refused| refused["error"].as_str().map(str::to_owned))
+            .unwrap_or_default();
         return Err(LappCallError::Unavailable {
             detail: format!(
-                "it answered HTTP 401: it does not share this server's `{SECRET_VARIABLE}`"
+                "it answered HTTP 401 `{code}`: it refused this server's signature (another `{SECRET_VARIABLE}`, or clocks apart)"
             ),
         });
     }

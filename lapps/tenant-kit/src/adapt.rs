@@ -1,7 +1,7 @@
 //! From a request body to the hook's answer, without I/O.
 
 use recrules_sdk::hook::{
-    secret_matches, HookContext, HookOutcome, SECRET_HEADER, SECRET_VARIABLE,
+    verify, HookContext, HookOutcome, SignatureError, Signed, SECRET_VARIABLE,
 };
 use serde::Serialize;
 
@@ -42,30 +42,49 @@ pub fn handle(body: &[u8], validate: Validate) -> (u16, Vec<u8>) {
     }
 }
 
-/// Whether a call may be answered: `None` when `given` (the
-/// [`SECRET_HEADER`] sent) is the component's `secret` (the Spin variable
-/// [`SECRET_VARIABLE`], compared in constant time); else the status and JSON
-/// body refusing it: 401 for a missing or wrong secret, 503 when the
-/// component has no secret (so it answers no one).
-pub fn check_secret(given: Option<&str>, secret: Option<&str>) -> Option<(u16, Vec<u8>)> {
+/// Whether a call may be answered: its [`Signed`] signature when
+/// `timestamp` and `signature` (the `x-lapp-timestamp` and
+/// `x-lapp-signature` sent) sign `body` with the component's `secret` (the
+/// Spin variable [`SECRET_VARIABLE`]) within the allowed skew of `now` (the
+/// component's clock, unix seconds; see [`recrules_sdk::hook::verify`]);
+/// else the status and JSON body refusing it: 401 naming what failed
+/// ([`refusal`]), 503 `misconfigured` when the component has no secret (so
+/// it answers no one). A replay is refused after this, by the replay store.
+pub fn check_signature(
+    secret: Option<&str>,
+    timestamp: Option<&str>,
+    signature: Option<&str>,
+    body: &[u8],
+    now: i64,
+) -> Result<Signed, (u16, Vec<u8>)> {
     let secret = secret.map(str::trim).unwrap_or_default();
     if secret.is_empty() {
-        return Some(error(
+        return Err(error(
             503,
             "misconfigured",
             Some(SECRET_VARIABLE),
             format!("the Spin variable `{SECRET_VARIABLE}` is not set: set it, in this component and in the meetings component, to the same long random secret"),
         ));
     }
-    if secret_matches(given.unwrap_or_default(), secret) {
-        return None;
-    }
-    Some(error(
+    verify(secret, timestamp, signature, body, now).map_err(|e| refusal(&e))
+}
+
+/// The 401 answering a refused signature: `{"error": "missing_signature" |
+/// "bad_signature" | "stale_timestamp" | "replayed", "field": the header,
+/// "message"}`.
+pub fn refusal(refused: &SignatureError) -> (u16, Vec<u8>) {
+    error(
         401,
-        "unauthorized",
-        Some(SECRET_HEADER),
-        format!("missing or wrong `{SECRET_HEADER}`: only the meetings Lapp, which sends the shared `{SECRET_VARIABLE}`, may call this Lapp"),
-    ))
+        refused.code(),
+        Some(refused.header()),
+        refused.to_string(),
+    )
+}
+
+/// The 503 answering a call the component cannot check now (its clock or
+/// its replay store failed): `{"error": "unavailable", ...}`.
+pub fn unavailable(detail: String) -> (u16, Vec<u8>) {
+    error(503, "unavailable", None, detail)
 }
 
 /// The status and JSON body answering any method but `POST`.
@@ -185,23 +204,81 @@ mod tests {
     }
 
     #[test]
-    fn only_the_shared_secret_is_let_in() {
+    fn only_a_signed_call_is_let_in() {
+        use recrules_sdk::hook::{sign, MAX_CLOCK_SKEW_S, SIGNATURE_HEADER, TIMESTAMP_HEADER};
         let secret = "tenant-secret-0123456789";
-        assert_eq!(check_secret(Some(secret), Some(secret)), None);
-        for given in [None, Some(""), Some("tenant-secret-012345678"), Some("x")] {
-            let (status, body) = check_secret(given, Some(secret)).expect("refused");
-            assert_eq!(status, 401, "{given:?}");
-            let body: Value = serde_json::from_slice(&body).unwrap();
+        let (body, at) = (context().to_string(), 1_795_000_000);
+        let timestamp = at.to_string();
+        let signature = sign(secret, at, body.as_bytes());
+        let check = |timestamp: Option<&str>, signature: Option<&str>, body: &str, now: i64| {
+            check_signature(Some(secret), timestamp, signature, body.as_bytes(), now)
+        };
+        let signed = check(Some(&timestamp), Some(&signature), &body, at).expect("let in");
+        assert_eq!(signed.timestamp, at);
+        let tampered = body.replace("L-1", "L-2");
+        let wrong = sign("another-secret", at, body.as_bytes());
+        let refused = [
+            (
+                check(None, Some(&signature), &body, at),
+                "missing_signature",
+                TIMESTAMP_HEADER,
+            ),
+            (
+                check(Some(&timestamp), None, &body, at),
+                "missing_signature",
+                SIGNATURE_HEADER,
+            ),
+            (
+                check(Some(&timestamp), Some(&signature), &tampered, at),
+                "bad_signature",
+                SIGNATURE_HEADER,
+            ),
+            (
+                check(Some(&timestamp), Some(&wrong), &body, at),
+                "bad_signature",
+                SIGNATURE_HEADER,
+            ),
+            (
+                check(Some(&timestamp), Some("v1=00"), &body, at),
+                "bad_signature",
+                SIGNATURE_HEADER,
+            ),
+            (
+                check(
+                    Some(&timestamp),
+                    Some(&signature),
+                    &body,
+                    at + MAX_CLOCK_SKEW_S + 1,
+                ),
+                "stale_timestamp",
+                TIMESTAMP_HEADER,
+            ),
+        ];
+        for (answer, code, field) in refused {
+            let (status, answer) = answer.expect_err("refused");
+            assert_eq!(status, 401, "{code}");
+            let answer: Value = serde_json::from_slice(&answer).unwrap();
             assert_eq!(
-                (body["error"].as_str(), body["field"].as_str()),
-                (Some("unauthorized"), Some(SECRET_HEADER))
+                (answer["error"].as_str(), answer["field"].as_str()),
+                (Some(code), Some(field)),
+                "{answer}"
             );
         }
         for unset in [None, Some(""), Some("  ")] {
-            let (status, body) = check_secret(Some(""), unset).expect("refused");
+            let given = check_signature(
+                unset,
+                Some(&timestamp),
+                Some(&signature),
+                body.as_bytes(),
+                at,
+            );
+            let (status, answer) = given.expect_err("refused");
             assert_eq!(status, 503, "{unset:?}");
-            let body: Value = serde_json::from_slice(&body).unwrap();
-            assert_eq!(body["field"], SECRET_VARIABLE);
+            let answer: Value = serde_json::from_slice(&answer).unwrap();
+            assert_eq!(
+                (answer["error"].as_str(), answer["field"].as_str()),
+                (Some("misconfigured"), Some(SECRET_VARIABLE))
+            );
         }
     }
 

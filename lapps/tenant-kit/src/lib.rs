@@ -21,13 +21,21 @@
 //!
 //! and [`tenant_lapp!`] makes it a Spin HTTP component that answers:
 //!
-//! - a call without the shared secret: 401 `{"error": "unauthorized",
-//!   "field": "x-lapp-secret", ...}`. The meetings Lapp sends the secret in
-//!   the header `x-lapp-secret` ([`SECRET_HEADER`]); the component reads its
-//!   own copy from the Spin variable `tenant_lapp_secret` ([`SECRET_VARIABLE`],
-//!   declare it with `secret = true`) and compares the two in constant time.
-//!   Without that variable the component answers every call 503
-//!   `misconfigured`: no tenant Lapp made with the kit answers strangers;
+//! - a call not signed by the meetings Lapp: 401 `{"error", "field",
+//!   "message"}`. The meetings Lapp signs every call with the secret it
+//!   shares with the tenant Lapps: `x-lapp-timestamp` (its clock, unix
+//!   seconds) and `x-lapp-signature: v1=<hex HMAC-SHA256(secret,
+//!   "{timestamp}.{body}")>` ([`TIMESTAMP_HEADER`], [`SIGNATURE_HEADER`],
+//!   [`recrules_sdk::hook::sign`]). The component reads its own copy of the
+//!   secret from the Spin variable `tenant_lapp_secret` ([`SECRET_VARIABLE`],
+//!   declare it with `secret = true`) and answers `missing_signature`,
+//!   `bad_signature` (another body, timestamp or secret; compared in constant
+//!   time), `stale_timestamp` (more than [`MAX_CLOCK_SKEW_S`] from its clock)
+//!   or `replayed` (a signed request it answered before: it keeps the
+//!   signatures it accepted within the skew in the key-value store
+//!   `default`, which the component must be given). Without the variable the
+//!   component answers every call 503 `misconfigured`: no tenant Lapp made
+//!   with the kit answers strangers;
 //! - `POST` with a `HookContext` JSON body: 200 with the `HookOutcome` JSON;
 //! - a body that is not a `HookContext`: 400 `{"error": "bad_request",
 //!   "field": "lead.fields", "message": "..."}`, naming the field;
@@ -39,24 +47,22 @@
 //! component and the hook then refuses the recording.
 
 mod adapt;
+mod replay;
 
-pub use adapt::{check_secret, handle, method_not_allowed, Validate};
+pub use adapt::{check_signature, handle, method_not_allowed, refusal, unavailable, Validate};
 #[doc(no_inline)]
-pub use recrules_sdk::hook::{HookContext, HookOutcome, SECRET_HEADER, SECRET_VARIABLE};
+pub use recrules_sdk::hook::{
+    HookContext, HookOutcome, MAX_CLOCK_SKEW_S, SECRET_VARIABLE, SIGNATURE_HEADER, TIMESTAMP_HEADER,
+};
 
 use spin_sdk::http::{Method, Request, Response};
 
 /// Answers one request of the hook with `validate`: the component's whole
-/// behaviour, which [`tenant_lapp!`] exports. The shared secret is checked
-/// first ([`check_secret`]), then the method.
+/// behaviour, which [`tenant_lapp!`] exports. The signature is checked
+/// first ([`check_signature`], on the component's clock), then that it is
+/// not a replay, then the method.
 pub fn serve(req: &Request, validate: Validate) -> Response {
-    let given = req.header(SECRET_HEADER).and_then(|v| v.as_str());
-    let secret = spin_sdk::variables::get(SECRET_VARIABLE).ok();
-    let (status, body) = match check_secret(given, secret.as_deref()) {
-        Some(refused) => refused,
-        None if *req.method() == Method::Post => handle(req.body(), validate),
-        None => method_not_allowed(),
-    };
+    let (status, body) = answer(req, validate).unwrap_or_else(|refused| refused);
     let mut response = Response::builder();
     response
         .status(status)
@@ -66,6 +72,38 @@ pub fn serve(req: &Request, validate: Validate) -> Response {
         response.header("allow", "POST");
     }
     response.body(body).build()
+}
+
+/// The status and body answering `req`, or refusing it.
+fn answer(req: &Request, validate: Validate) -> Result<(u16, Vec<u8>), (u16, Vec<u8>)> {
+    let header = |name: &str| req.header(name).and_then(|v| v.as_str());
+    let secret = spin_sdk::variables::get(SECRET_VARIABLE).ok();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .and_then(|since| i64::try_from(since.as_secs()).ok())
+        .ok_or_else(|| unavailable("this Lapp's clock is before 1970".to_owned()))?;
+    let signed = check_signature(
+        secret.as_deref(),
+        header(TIMESTAMP_HEADER),
+        header(SIGNATURE_HEADER),
+        req.body(),
+        now,
+    )?;
+    // Spin names the matched route; the path when a host does not.
+    let route = header("spin-component-route").unwrap_or_else(|| req.path());
+    replay::admit(route, signed, now)
+        .map_err(|e| {
+            unavailable(format!(
+                "the replay store failed ({e}); the component needs `key_value_stores = [\"default\"]`"
+            ))
+        })?
+        .map_err(|replayed| refusal(&replayed))?;
+    Ok(if *req.method() == Method::Post {
+        handle(req.body(), validate)
+    } else {
+        method_not_allowed()
+    })
 }
 
 /// Makes `validate` (a `fn(&HookContext) -> HookOutcome`) the crate's Spin
