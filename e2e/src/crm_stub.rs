@@ -40,6 +40,9 @@ pub enum Fault {
         /// The `Retry-After` header's seconds.
         retry_after_s: Option<u64>,
     },
+    /// 400 with the CRM's error body (`MXInvalidInputException`): the CRM
+    /// refuses the request and does nothing.
+    Refused,
     /// 500 with the CRM's error body.
     ServerError,
     /// 200 with a body that is not JSON.
@@ -49,6 +52,22 @@ pub enum Fault {
     /// Serves the request (a Create creates its activity) but never
     /// answers: the CRM did the work and the caller never learns of it.
     Unanswered,
+    /// Serves the request (a Create creates its activity), then answers as
+    /// [`Fault::ServerError`] does.
+    ServedThenServerError,
+    /// Serves the request (a Create creates its activity), then answers as
+    /// [`Fault::Garbage`] does.
+    ServedThenGarbage,
+}
+
+impl Fault {
+    /// Whether the request is served (its work done) before the fault answers.
+    fn serves(self) -> bool {
+        matches!(
+            self,
+            Fault::Unanswered | Fault::ServedThenServerError | Fault::ServedThenGarbage
+        )
+    }
 }
 
 /// The stub's memory.
@@ -182,11 +201,12 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
     };
     let answer = match fault {
         None => Some(answer(&mut state, &request)),
-        Some(Fault::Unanswered) => {
-            answer(&mut state, &request);
-            None
+        Some(fault) => {
+            if fault.serves() {
+                answer(&mut state, &request);
+            }
+            faulty(fault)
         }
-        Some(fault) => faulty(fault),
     };
     let Some(answer) = answer else {
         state.hung.push(stream);
@@ -207,8 +227,11 @@ fn faulty(fault: Fault) -> Option<Answer> {
             let body = error_body("MXTooManyRequestsException", "Too many requests");
             (429, headers.into_iter().collect(), body)
         }
-        Fault::ServerError => error(500, "MXUnhandledException", "Something went wrong"),
-        Fault::Garbage => (
+        Fault::Refused => error(400, "MXInvalidInputException", "The activity is not valid"),
+        Fault::ServerError | Fault::ServedThenServerError => {
+            error(500, "MXUnhandledException", "Something went wrong")
+        }
+        Fault::Garbage | Fault::ServedThenGarbage => (
             200,
             Vec::new(),
             "<html>Service Unavailable</html>".to_owned(),

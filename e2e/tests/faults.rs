@@ -720,7 +720,7 @@ fn crm_app(stub: &CrmStub, timeout_ms: &str) -> DurableHost {
 }
 
 #[test]
-fn a_failed_crm_post_of_an_end_leaves_the_start_open_and_the_key_free() {
+fn a_failed_crm_post_of_an_end_leaves_the_start_open_and_its_retry_posts_once() {
     let stub = CrmStub::start();
     stub.add_lead("L-1", json!({ "Phone": "+919800000001" }));
     let host = crm_app(&stub, "1000");
@@ -730,10 +730,12 @@ fn a_failed_crm_post_of_an_end_leaves_the_start_open_and_the_key_free() {
     expect(&upload(&host.base, "crm-rec", &bytes), 201);
     let body = json!({ "lead": "L-1", "activity_code": 210, "user": "U-1",
                        "recordings": [recording_meta("crm-rec", &bytes, 300)] });
+    // Whether the CRM may have created the End all the same: not after a
+    // refusal (4xx, 429 after every retry), maybe after a 5xx, garbage or no
+    // answer. Here it never did; each retry with the same key looks for it
+    // (when unknown) and posts again.
     let faults = [
-        (Fault::ServerError, 1, 502, "HTTP 500"),
-        (Fault::Garbage, 1, 502, "unexpected body"),
-        (Fault::Hang, 1, 504, "no answer within 1000 ms"),
+        (Fault::Refused, 1, 502, "HTTP 400", false),
         (
             Fault::TooManyRequests {
                 retry_after_s: Some(0),
@@ -741,13 +743,18 @@ fn a_failed_crm_post_of_an_end_leaves_the_start_open_and_the_key_free() {
             3,
             503,
             "rate limiting",
+            false,
         ),
+        (Fault::ServerError, 1, 502, "HTTP 500", true),
+        (Fault::Garbage, 1, 502, "unexpected body", true),
+        (Fault::Hang, 1, 504, "no answer within 1000 ms", true),
     ];
-    for (fault, times, status, cause) in faults {
+    for (fault, times, status, cause, unknown) in faults {
         stub.fail_next_at(CREATE, fault, times);
         let failed = post(&host.base, "/meetings/end", "e-1", &body);
         let answer = expect(&failed, status);
         assert_eq!(answer["error"], "crm_error", "{answer}");
+        assert_eq!(answer["outcome_unknown"].as_bool(), unknown.then_some(true));
         let message = answer["message"].as_str().unwrap_or_default();
         assert!(
             message.contains("CRM") && message.contains("creating an activity"),
@@ -756,24 +763,16 @@ fn a_failed_crm_post_of_an_end_leaves_the_start_open_and_the_key_free() {
         assert!(message.contains(cause), "{fault:?}: {message}");
         assert_eq!(failed.header("idempotent-replayed"), None);
         // Nothing was created: the Start alone is in the CRM.
-        let posted: Vec<u64> = stub
-            .activities("L-1")
-            .iter()
-            .filter_map(|a| a["EventCode"].as_u64())
-            .collect();
-        assert_eq!(posted, vec![209], "{fault:?}");
+        assert_eq!(crm_codes(&stub, "L-1"), vec![209], "{fault:?}");
     }
-    // The CRM recovered: the same key posts the End once, then replays it.
+    // The CRM recovered: the same key, its last post's outcome unknown,
+    // finds no End in the CRM, posts it once, then replays it.
     let end = expect(&post(&host.base, "/meetings/end", "e-1", &body), 201);
+    assert_eq!(end.get("recovered"), None, "{end}");
     let replay = post(&host.base, "/meetings/end", "e-1", &body);
     assert_eq!(replay.header("idempotent-replayed"), Some("true"));
     assert_eq!(replay.json(), end);
-    let posted: Vec<u64> = stub
-        .activities("L-1")
-        .iter()
-        .filter_map(|a| a["EventCode"].as_u64())
-        .collect();
-    assert_eq!(posted, vec![209, 210]);
+    assert_eq!(crm_codes(&stub, "L-1"), vec![209, 210]);
     assert_eq!(end["start_activity_id"], stub.activities("L-1")[0]["Id"]);
 }
 
@@ -909,11 +908,21 @@ fn a_crm_start_killed_before_its_post_keeps_its_otp_approval_and_gives_it_back_w
     stub.fail_next_at(CREATE, Fault::Hang, 1);
     killed_at_create(&mut host, &stub, "/meetings/start", "s-crm-otp", &meeting);
     assert_eq!(crm_codes(&stub, lead), vec![154]);
-    // The retry finds the approval its own; its post fails and gives it back.
+    // The retry finds the approval its own. Its post fails with a 500: the
+    // CRM may have created the Start, so the approval stays the Start's.
     stub.fail_next_at(CREATE, Fault::ServerError, 1);
+    let unknown = post(&host.base, "/meetings/start", "s-crm-otp", &meeting);
+    let unknown = expect(&unknown, 502);
+    assert_eq!(unknown["outcome_unknown"], true, "{unknown}");
+    let other = post(&host.base, "/meetings/start", "s-crm-otp-2", &meeting);
+    assert_eq!(expect(&other, 422)["error"], "validation_failed");
+    // The next retry finds no Start in the CRM and posts it; the CRM refuses
+    // it (a 4xx: nothing created), which gives the approval back.
+    stub.fail_next_at(CREATE, Fault::Refused, 1);
     let failed = post(&host.base, "/meetings/start", "s-crm-otp", &meeting);
     let failed = expect(&failed, 502);
     assert_eq!(failed["error"], "crm_error", "{failed}");
+    assert_eq!(failed.get("outcome_unknown"), None, "{failed}");
     assert_eq!(crm_codes(&stub, lead), vec![154]);
     // Given back: the approval serves the next Start, with no new OTP.
     let start = expect(
@@ -1011,5 +1020,153 @@ fn crm_posts_killed_before_their_answer_was_kept_are_found_not_posted_again() {
         .collect();
     for code in [221, 222] {
         assert!(users.contains(&(code, Some("U-1"))), "{code}: {users:?}");
+    }
+}
+
+/// Posts `body` to `path` with idempotency `key` while the CRM `stub`
+/// answers its Create with `fault` after creating the activity: the request
+/// answers the CRM's error (`status`) marked `outcome_unknown`, and its retry
+/// with the same key answers the activity the CRM holds once, without a
+/// second Create. Answers the retry's answer.
+fn created_then_retried(
+    host: &DurableHost,
+    stub: &CrmStub,
+    (fault, status): (Fault, u16),
+    path: &str,
+    key: &str,
+    body: &Value,
+) -> Value {
+    let lead = body["lead"].as_str().expect("a lead");
+    let before = stub.activities(lead).len();
+    stub.fail_next_at(CREATE, fault, 1);
+    let failed = expect(&post(&host.base, path, key, body), status);
+    assert_eq!(failed["error"], "crm_error", "{fault:?}: {failed}");
+    assert_eq!(failed["outcome_unknown"], true, "{fault:?}: {failed}");
+    let message = failed["message"].as_str().unwrap_or_default();
+    assert!(message.contains("same Idempotency-Key"), "{message}");
+    let held = stub.activities(lead);
+    assert_eq!(held.len(), before + 1, "{fault:?}: the CRM created it");
+    let creates_before = creates(stub);
+    let answer = expect(&post(&host.base, path, key, body), 201);
+    assert_eq!(answer["recovered"], true, "{fault:?} {path}: {answer}");
+    assert_eq!(answer["activity_id"], held[before]["Id"], "{answer}");
+    assert_eq!(
+        creates(stub),
+        creates_before,
+        "{fault:?} {path}: posted again"
+    );
+    assert_eq!(
+        stub.activities(lead),
+        held,
+        "{fault:?} {path}: posted again"
+    );
+    let replay = post(&host.base, path, key, body);
+    assert_eq!(replay.header("idempotent-replayed"), Some("true"));
+    assert_eq!(replay.json(), answer);
+    answer
+}
+
+#[test]
+fn crm_creates_whose_outcome_is_unknown_are_looked_for_before_their_retry_posts() {
+    let stub = CrmStub::start();
+    let host = crm_app(&stub, "1000");
+    // The CRM created the activity, then answered 500, garbage, or nothing
+    // within the timeout.
+    let faults = [
+        (Fault::ServedThenServerError, 502),
+        (Fault::ServedThenGarbage, 502),
+        (Fault::Unanswered, 504),
+    ];
+    for (n, fault) in faults.into_iter().enumerate() {
+        let lead = format!("L-unknown-{n}");
+        stub.add_lead(&lead, json!({ "Phone": "+919800000001" }));
+        let meeting = json!({ "lead": lead, "activity_code": 209, "user": "U-1" });
+        let start = created_then_retried(
+            &host,
+            &stub,
+            fault,
+            "/meetings/start",
+            &format!("s-unknown-{n}"),
+            &meeting,
+        );
+        assert_eq!(start["event_code"], 209, "{start}");
+
+        let id = format!("rec-unknown-{n}");
+        let bytes = audio(&id, 2048);
+        expect(&upload(&host.base, &id, &bytes), 201);
+        let body = json!({ "lead": lead, "activity_code": 210, "user": "U-1",
+                           "recordings": [recording_meta(&id, &bytes, 300)] });
+        let key = format!("e-unknown-{n}");
+        let end = if n == 0 {
+            // While the End's outcome is unknown, it keeps its recording and
+            // its Start: another End carrying them is refused.
+            stub.fail_next_at(CREATE, fault.0, 1);
+            let failed = expect(&post(&host.base, "/meetings/end", &key, &body), fault.1);
+            assert_eq!(failed["outcome_unknown"], true, "{failed}");
+            let other = post(&host.base, "/meetings/end", "e-unknown-other", &body);
+            let other = expect(&other, 409);
+            assert_eq!(other["error"], "recording_attached", "{other}");
+            // A retry that cannot read the CRM history cannot tell: it
+            // answers the CRM's error, still unknown, and posts nothing.
+            stub.fail_next_at(RETRIEVE, Fault::ServerError, 1);
+            let unread = expect(&post(&host.base, "/meetings/end", &key, &body), 502);
+            assert_eq!(unread["outcome_unknown"], true, "{unread}");
+            assert!(
+                unread["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("retrieving the activity history"),
+                "{unread}"
+            );
+            let creates_before = creates(&stub);
+            let end = expect(&post(&host.base, "/meetings/end", &key, &body), 201);
+            assert_eq!(end["recovered"], true, "{end}");
+            assert_eq!(creates(&stub), creates_before, "the End posted again");
+            end
+        } else {
+            created_then_retried(&host, &stub, fault, "/meetings/end", &key, &body)
+        };
+        assert_eq!(crm_codes(&stub, &lead), vec![209, 210], "{fault:?}");
+        assert_eq!(end["start_activity_id"], start["activity_id"], "{end}");
+        assert_eq!(end["recordings"], json!([id]), "{end}");
+    }
+
+    // The CRM did not create it. A refusal (4xx, 429 after every retry)
+    // says so: the key is free. A 500 or a hang before creating leaves the
+    // outcome unknown: the retry finds nothing and posts. Either way the
+    // retry posts exactly once.
+    let faults = [
+        (Fault::Refused, 1, 502, false),
+        (
+            Fault::TooManyRequests {
+                retry_after_s: Some(0),
+            },
+            3,
+            503,
+            false,
+        ),
+        (Fault::ServerError, 1, 502, true),
+        (Fault::Hang, 1, 504, true),
+    ];
+    for (n, (fault, times, status, unknown)) in faults.into_iter().enumerate() {
+        let lead = format!("L-not-created-{n}");
+        stub.add_lead(&lead, json!({ "Phone": "+919800000001" }));
+        let meeting = json!({ "lead": lead, "activity_code": 209, "user": "U-1" });
+        let key = format!("s-not-created-{n}");
+        stub.fail_next_at(CREATE, fault, times);
+        let failed = expect(&post(&host.base, "/meetings/start", &key, &meeting), status);
+        assert_eq!(failed["error"], "crm_error", "{fault:?}: {failed}");
+        assert_eq!(
+            failed["outcome_unknown"].as_bool(),
+            unknown.then_some(true),
+            "{fault:?}: {failed}"
+        );
+        assert_eq!(crm_codes(&stub, &lead), Vec::<u64>::new(), "{fault:?}");
+        let creates_before = creates(&stub);
+        let start = expect(&post(&host.base, "/meetings/start", &key, &meeting), 201);
+        assert_eq!(start.get("recovered"), None, "{fault:?}: {start}");
+        assert_eq!(creates(&stub), creates_before + 1, "{fault:?}");
+        assert_eq!(crm_codes(&stub, &lead), vec![209], "{fault:?}");
+        assert_eq!(start["activity_id"], stub.activities(&lead)[0]["Id"]);
     }
 }

@@ -1302,11 +1302,14 @@ fn an_end_whose_post_fails_gives_its_recording_and_start_back() {
         Some("U-1"),
     );
     let body = end_body("L-f", 210, vec![recording(&app, "fail-1", 300, 90)]);
-    // The CRM refuses to create the End: nothing is posted, and the End's
-    // holds (the recording, the Start's claim) are given back.
-    crm.fail_next_at("/v2/ProspectActivity.svc/Create", Fault::ServerError, 1);
+    // The CRM refuses to create the End (a 4xx: it created nothing): nothing
+    // is posted, and the End's holds (the recording, the Start's claim) are
+    // given back. (After a 5xx, garbage or a timeout the CRM may have created
+    // it: the End keeps them for its retry, see `e2e/tests/faults.rs`.)
+    crm.fail_next_at("/v2/ProspectActivity.svc/Create", Fault::Refused, 1);
     let failed = expect(&post(&app, "/meetings/end", Some("f-1"), &body), 502);
     assert_eq!(failed["error"], "crm_error", "{failed}");
+    assert_eq!(failed.get("outcome_unknown"), None, "{failed}");
     assert_eq!(crm.activities("L-f").len(), 1);
     // Another End (a fresh key) may carry the same recording and close the same Start.
     let end = expect(&post(&app, "/meetings/end", Some("f-2"), &body), 201);

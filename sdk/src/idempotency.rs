@@ -78,6 +78,13 @@ pub enum KeyState {
         /// When the request claimed the key.
         since: Instant,
     },
+    /// Its post failed and may have been carried out all the same (see
+    /// the module's text): the key stays the request's, and a retry of the
+    /// same request resumes it.
+    OutcomeUnknown {
+        /// When the request (the first attempt whose outcome is unknown) claimed the key.
+        since: Instant,
+    },
     /// Answered: the status and JSON body to replay.
     Done {
         /// The HTTP status.
@@ -92,6 +99,18 @@ pub enum KeyState {
 pub enum Claim {
     /// Go ahead: store this pending record first.
     Proceed(KeyRecord),
+    /// Go ahead as the same request's retry: store `pending` first, then
+    /// look for what the earlier attempt posted after `since` (its claim
+    /// died, or its post's outcome is unknown), answer that if found, and
+    /// post only if not. If that cannot be told, store `previous` back.
+    Resume {
+        /// The pending record to store.
+        pending: KeyRecord,
+        /// The record found, to store back while the earlier attempt's outcome stays unknown.
+        previous: KeyRecord,
+        /// When the earlier attempt claimed the key.
+        since: Instant,
+    },
     /// Answer the stored answer again.
     Replay {
         /// The HTTP status.
@@ -107,21 +126,30 @@ pub enum Claim {
 
 /// Decides what a request with `fingerprint` may do, given the key's record.
 pub fn claim(existing: Option<&KeyRecord>, fingerprint: &str, now: Instant) -> Claim {
-    let proceed = || {
-        Claim::Proceed(KeyRecord {
-            fingerprint: fingerprint.to_owned(),
-            state: KeyState::Pending { since: now },
-        })
+    let pending = || KeyRecord {
+        fingerprint: fingerprint.to_owned(),
+        state: KeyState::Pending { since: now },
     };
     let Some(record) = existing else {
-        return proceed();
+        return Claim::Proceed(pending());
     };
+    let resume = |since: Instant| Claim::Resume {
+        pending: pending(),
+        previous: record.clone(),
+        since,
+    };
+    let same = record.fingerprint == fingerprint;
     match &record.state {
         KeyState::Pending { since } if now >= *since + Duration::seconds(PENDING_TTL_S) => {
-            proceed()
+            if same {
+                resume(*since)
+            } else {
+                Claim::Proceed(pending())
+            }
         }
-        _ if record.fingerprint != fingerprint => Claim::Mismatch,
+        _ if !same => Claim::Mismatch,
         KeyState::Pending { .. } => Claim::InProgress,
+        KeyState::OutcomeUnknown { since } => resume(*since),
         KeyState::Done { status, body } => Claim::Replay {
             status: *status,
             body: body.clone(),
@@ -134,6 +162,14 @@ pub fn done(fingerprint: &str, status: u16, body: String) -> KeyRecord {
     KeyRecord {
         fingerprint: fingerprint.to_owned(),
         state: KeyState::Done { status, body },
+    }
+}
+
+/// The record of a request whose post's outcome is unknown, first claimed at `since`.
+pub fn outcome_unknown(fingerprint: &str, since: Instant) -> KeyRecord {
+    KeyRecord {
+        fingerprint: fingerprint.to_owned(),
+        state: KeyState::OutcomeUnknown { since },
     }
 }
 
@@ -190,5 +226,36 @@ mod tests {
             claim(Some(&pending), "b", later),
             Claim::Proceed(_)
         ));
+        // The same request looks for what the dead one posted first.
+        let Claim::Resume {
+            pending: mine,
+            previous,
+            since,
+        } = claim(Some(&pending), "a", later)
+        else {
+            panic!("the same request resumes a dead claim");
+        };
+        assert_eq!(mine.state, KeyState::Pending { since: later });
+        assert_eq!((previous, since), (pending, t(0)));
+    }
+
+    #[test]
+    fn an_unknown_outcome_keeps_the_key_for_the_same_request_only() {
+        let unknown = outcome_unknown("a", t(0));
+        let Claim::Resume {
+            pending,
+            previous,
+            since,
+        } = claim(Some(&unknown), "a", t(1))
+        else {
+            panic!("its retry resumes it");
+        };
+        assert_eq!(pending.state, KeyState::Pending { since: t(1) });
+        assert_eq!((&previous, since), (&unknown, t(0)));
+        // However late: it is not a dead claim that another request may take.
+        let much_later = t(0) + Duration::days(30);
+        assert_eq!(claim(Some(&unknown), "b", much_later), Claim::Mismatch);
+        let text = serde_json::to_string(&unknown).unwrap();
+        assert!(text.contains("\"state\":\"outcome_unknown\""), "{text}");
     }
 }

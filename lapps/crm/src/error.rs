@@ -142,6 +142,27 @@ impl CrmError {
         }
     }
 
+    /// Whether the CRM may have carried out the call although it gave this
+    /// error, so that a Create may have created its activity. Only a call
+    /// never sent ([`Self::InvalidInput`], [`Self::Misconfigured`]) or an
+    /// answer refusing it proves nothing was done: 429 after every retry
+    /// ([`Self::RateLimited`]), an unknown lead, the CRM's error body with a
+    /// status under 500 (a 4xx validation error), a 4xx without it. No
+    /// answer in time ([`Self::Timeout`]), a lost connection
+    /// ([`Self::Unreachable`]), a 5xx and an unreadable answer (a 2xx
+    /// included) leave the outcome unknown.
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            Self::Timeout { .. } | Self::Unreachable { .. } => true,
+            Self::Rejected { status, .. } => *status >= 500,
+            Self::BadAnswer { status, .. } => !(400..500).contains(status),
+            Self::InvalidInput { .. }
+            | Self::Misconfigured { .. }
+            | Self::LeadNotFound { .. }
+            | Self::RateLimited { .. } => false,
+        }
+    }
+
     /// The call that failed.
     pub fn operation(&self) -> &Operation {
         match self {
@@ -193,5 +214,61 @@ mod tests {
             detail: "not JSON".into(),
         };
         assert_eq!(garbage.status(), 502);
+    }
+
+    #[test]
+    fn only_a_refusal_or_a_call_never_sent_tells_that_nothing_was_done() {
+        let rejected = |status| CrmError::Rejected {
+            operation: op(),
+            status,
+            exception_type: "MXInvalidInputException".into(),
+            message: "no".into(),
+        };
+        let bad = |status| CrmError::BadAnswer {
+            operation: op(),
+            status,
+            detail: "not JSON".into(),
+        };
+        let unknown = [
+            CrmError::Timeout {
+                operation: op(),
+                timeout_ms: 500,
+            },
+            CrmError::Unreachable {
+                operation: op(),
+                detail: "connection reset".into(),
+            },
+            rejected(500),
+            rejected(503),
+            bad(200),
+            bad(502),
+        ];
+        for e in unknown {
+            assert!(e.outcome_unknown(), "{e}");
+        }
+        let refused = [
+            rejected(400),
+            rejected(200),
+            bad(400),
+            bad(404),
+            CrmError::LeadNotFound { operation: op() },
+            CrmError::RateLimited {
+                operation: op(),
+                attempts: 3,
+                retry_after_s: None,
+            },
+            CrmError::InvalidInput {
+                operation: op(),
+                field: "lead_id",
+                message: "is empty".into(),
+            },
+            CrmError::Misconfigured {
+                operation: op(),
+                message: "no base URL".into(),
+            },
+        ];
+        for e in refused {
+            assert!(!e.outcome_unknown(), "{e}");
+        }
     }
 }

@@ -9,7 +9,9 @@
 //! Errors are [`CrmError`]s: [`CrmError::status`] is the HTTP status the
 //! calling Lapp answers (404 unknown lead, 502 CRM error or garbage, 503 rate
 //! limited or misconfigured, 504 timeout), and the text names the call, the
-//! lead and the cause.
+//! lead and the cause. [`CrmError::outcome_unknown`] tells whether a failed
+//! call may have been carried out all the same (a timeout, a 5xx, garbage):
+//! a Create that failed so may have created its activity.
 //!
 //! The wire formats live in [`wire`], pure and unit-tested natively; only
 //! `transport` does I/O (`wasi:http`, so it runs inside a component only).

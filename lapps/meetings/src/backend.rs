@@ -17,7 +17,9 @@
 //! ([`request_tag`]), and the draft is kept beforehand under the request's
 //! key (`{org}/meetings/crm-posting/{key}`): a retry taking over the claim of
 //! a request that died after the CRM created its activity finds it there
-//! ([`Backend::posted_by`], [`crate::recover`]) instead of posting it again.
+//! ([`Backend::posted_by`], [`crate::recover`]) instead of posting it again,
+//! and so does the retry of a request whose Create failed without telling
+//! whether the CRM created the activity ([`CrmError::outcome_unknown`]).
 //! Its errors answer their own status ([`recrules_crm::CrmError::status`]:
 //! 404 unknown lead, 502 CRM error, 503 rate limited, 504 timeout).
 
@@ -116,7 +118,11 @@ impl<'s> Backend<'s> {
         }
     }
 
-    /// Posts an activity for the request `by` (its idempotency key); answers its id.
+    /// Posts an activity for the request `by` (its idempotency key); answers
+    /// its id. A failure after which the activity may exist all the same
+    /// (the CRM timed out, failed with a 5xx or answered garbage after the
+    /// Create was sent) is marked [`Failure::outcome_unknown`]; any other
+    /// failure means nothing was posted.
     pub async fn post(&self, draft: &ActivityDraft, by: &str) -> Result<String, Failure> {
         match self {
             Backend::Kv { store, org } => {
@@ -140,8 +146,18 @@ impl<'s> Backend<'s> {
                     at: draft.created_on,
                     fields: draft.fields.clone().into_iter().collect(),
                 };
-                let id = create_activity(cfg, &activity).await.map_err(crm_failure)?;
-                author(store, org, &id, &draft.user)?;
+                let id = create_activity(cfg, &activity).await.map_err(|e| {
+                    let unknown = e.outcome_unknown();
+                    let failure = crm_failure(e);
+                    if unknown {
+                        failure.outcome_unknown()
+                    } else {
+                        failure
+                    }
+                })?;
+                // Created: a failure to keep its author leaves the request's
+                // retry to find it ([`Backend::posted_by`] keeps the author).
+                author(store, org, &id, &draft.user).map_err(Failure::outcome_unknown)?;
                 Ok(id)
             }
         }

@@ -11,8 +11,12 @@
 //! request's idempotency key ([`crate::approval`]). Every Start and End holds
 //! its lead while it checks and posts, and an End holds its recordings
 //! ([`crate::holds`]). If posting fails, the claim, the approval and the
-//! recordings are given back; a request cut off before it posted leaves
-//! them its own, for its retry with the same key.
+//! recordings are given back; a request cut off before it posted, or whose
+//! post may have been carried out although it failed (a CRM timeout, 5xx or
+//! garbage: `"outcome_unknown": true`), leaves them its own, for its retry
+//! with the same key. The lead's hold is given back either way: the retry
+//! checks again, under a new hold, against a history that holds the
+//! activity if it was created.
 
 use std::future::Future;
 use std::time::Duration;
@@ -295,7 +299,10 @@ impl Taken<'_> {
     }
 }
 
-/// Posts `draft`; if that fails, gives back what was `taken` for it.
+/// Posts `draft`; if that fails, gives back what was `taken` for it,
+/// unless the activity may have been posted all the same
+/// ([`Failure::is_outcome_unknown`]): then the request keeps it, for its
+/// retry with the same key, which looks for the activity first.
 async fn posted(
     store: &Store,
     backend: &Backend<'_>,
@@ -304,6 +311,7 @@ async fn posted(
 ) -> Result<String, Failure> {
     match backend.post(draft, taken.by).await {
         Ok(id) => Ok(id),
+        Err(e) if e.is_outcome_unknown() => Err(e),
         Err(e) => {
             taken.give_back(store)?;
             Err(e)

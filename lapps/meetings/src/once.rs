@@ -5,23 +5,27 @@
 //! two identical requests racing, one works and the other answers 409
 //! `request_in_progress`; a replay after success gets the stored answer
 //! (with `idempotent-replayed: true`); the same key with another body
-//! answers 422. A failed request releases the key. A retry taking over the
-//! dead claim of a request cut off after its post answers what that request
-//! posted ([`crate::recover`]); if it cannot tell (the CRM failed), it
-//! leaves the claim dead for the next retry.
+//! answers 422. A failed request releases the key, unless its post may
+//! have been carried out all the same ([`Failure::is_outcome_unknown`]):
+//! then the key stays the request's (`outcome_unknown`). A retry taking over
+//! the dead claim of a request cut off after its post, or retrying a post
+//! whose outcome is unknown, answers what the earlier attempt posted
+//! ([`crate::recover`]) and posts only if it posted nothing; if it cannot
+//! tell (the CRM failed), it leaves the key as it found it for the next
+//! retry, and answers the failure marked `outcome_unknown`.
 
 use std::future::Future;
 
 use recrules_lapp_support::store::Change;
 use recrules_sdk::idempotency::{
-    check_key, claim, done, fingerprint, Claim, KeyRecord, KeyState, IDEMPOTENCY_HEADER,
+    check_key, claim, done, fingerprint, outcome_unknown, Claim, KeyRecord, IDEMPOTENCY_HEADER,
 };
 use recrules_sdk::otp::OrgId;
 use serde_json::Value;
 use spin_sdk::http::{Request, Response};
 
 use crate::keys;
-use crate::recover::posted_by_dead_claim;
+use crate::recover::posted_earlier;
 use crate::reply::{json_bytes, Failure, Store};
 use crate::request::{header, now};
 
@@ -42,22 +46,25 @@ where
     let store = Store::open()?;
     let record_key = keys::idempotency(org, &key);
     let at = now()?;
-    // When this request takes over a dead claim of the same request: since when it was held.
-    let mut dead_since = None;
     let claimed = store.update(&record_key, |existing: Option<KeyRecord>| {
-        dead_since = existing.as_ref().and_then(|record| match record.state {
-            KeyState::Pending { since } if record.fingerprint == print => Some(since),
+        let claimed = claim(existing.as_ref(), &print, at);
+        let pending = match &claimed {
+            Claim::Proceed(pending) | Claim::Resume { pending, .. } => Some(pending.clone()),
             _ => None,
-        });
-        Ok(match claim(existing.as_ref(), &print, at) {
-            Claim::Proceed(pending) => {
-                Change::Write(Some(pending.clone()), Claim::Proceed(pending))
-            }
-            other => Change::Keep(other),
+        };
+        Ok(match pending {
+            Some(pending) => Change::Write(Some(pending), claimed),
+            None => Change::Keep(claimed),
         })
     })?;
-    match claimed {
-        Claim::Proceed(_) => {}
+    // When this request resumes an earlier attempt of itself (a dead claim,
+    // or a post whose outcome is unknown): that attempt's record, and since
+    // when it held the key.
+    let resumed = match claimed {
+        Claim::Proceed(_) => None,
+        Claim::Resume {
+            previous, since, ..
+        } => Some((previous, since)),
         Claim::Replay { status, body } => {
             let mut answer = json_bytes(status, body.into_bytes());
             answer.set_header("idempotent-replayed", "true");
@@ -79,22 +86,18 @@ where
                 "this Idempotency-Key was used for another request; send a fresh key with each new request",
             ))
         }
-    }
-    let recovered = match dead_since {
-        Some(since) => {
-            match posted_by_dead_claim(&store, org, &key, req.path(), req.body(), since).await {
+    };
+    let recovered = match &resumed {
+        Some((previous, since)) => {
+            match posted_earlier(&store, org, &key, req.path(), req.body(), *since).await {
                 Ok(found) => found,
                 Err(failure) => {
-                    // Not known whether the dead request posted: the claim
-                    // is left dead, so the next retry looks again.
-                    let dead = KeyRecord {
-                        fingerprint: print.clone(),
-                        state: KeyState::Pending { since },
-                    };
+                    // Still not known whether the earlier attempt posted:
+                    // its record is stored back, so the next retry looks again.
                     store.update(&record_key, |_: Option<KeyRecord>| {
-                        Ok(Change::Write(Some(dead.clone()), ()))
+                        Ok(Change::Write(Some(previous.clone()), ()))
                     })?;
-                    return Err(failure);
+                    return Err(failure.outcome_unknown());
                 }
             }
         }
@@ -112,6 +115,15 @@ where
                 Ok(Change::Write(Some(record.clone()), ()))
             })?;
             Ok(json_bytes(status, text.into_bytes()))
+        }
+        Err(failure) if failure.is_outcome_unknown() => {
+            // The key stays this request's, for its retry to look first.
+            let since = resumed.map_or(at, |(_, since)| since);
+            let unknown = outcome_unknown(&print, since);
+            store.update(&record_key, |_: Option<KeyRecord>| {
+                Ok(Change::Write(Some(unknown.clone()), ()))
+            })?;
+            Err(failure)
         }
         Err(failure) => {
             store.delete(&record_key)?;

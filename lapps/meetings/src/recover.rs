@@ -1,13 +1,17 @@
-//! Starts and Ends cut off between their post and their answer.
+//! Starts and Ends cut off between their post and their answer, or whose
+//! post failed without telling whether it was carried out.
 //!
 //! A request killed (SIGKILL, a crash) after it posted its activity but
 //! before [`crate::once`] kept its answer leaves its `Idempotency-Key` as a
 //! pending claim. Once the claim's time to live has passed, a retry of the
 //! same request takes the key over and would run again: a Single-mode End
 //! or a Start would be posted twice, and a Dual-mode End would be refused
-//! with 409 `missing_start` (its Start closed by that very End). So a retry
-//! that takes over a dead claim first looks for what the dead request
-//! posted:
+//! with 409 `missing_start` (its Start closed by that very End). The same
+//! holds for a request whose CRM Create timed out or failed with a 5xx or
+//! garbage after the CRM created the activity: it keeps its key as
+//! `outcome_unknown` ([`recrules_sdk::idempotency::KeyState::OutcomeUnknown`]).
+//! So a retry that resumes such a key first looks for what the earlier
+//! attempt posted:
 //!
 //! - with `activity_store` = `kv`, in the lead's history: an activity of the
 //!   request's code, by its user, created after the claim was made, and for
@@ -17,7 +21,7 @@
 //!   the draft the request kept before it posted ([`Backend::posted_by`]).
 //!
 //! If there is one, the retry answers 201 with it (`"recovered": true`) and
-//! posts nothing.
+//! posts nothing; if there is none, it posts.
 
 use recrules_sdk::meeting::PostedActivity;
 use recrules_sdk::otp::OrgId;
@@ -28,9 +32,10 @@ use crate::backend::Backend;
 use crate::keys;
 use crate::reply::{Failure, Store};
 
-/// What the dead request `key` with this `path` and `body` posted after
-/// `since`, as the 201 answer to give; `None` when it posted nothing.
-pub async fn posted_by_dead_claim(
+/// What an earlier attempt of the request `key` with this `path` and
+/// `body` posted after `since`, as the 201 answer to give; `None` when it
+/// posted nothing.
+pub async fn posted_earlier(
     store: &Store,
     org: &OrgId,
     key: &str,

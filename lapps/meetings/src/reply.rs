@@ -7,6 +7,9 @@ use serde_json::{Map, Value};
 use spin_sdk::http::Response;
 use thiserror::Error;
 
+/// The body member marking a failed post that may have been carried out.
+const OUTCOME_UNKNOWN: &str = "outcome_unknown";
+
 /// A request the Lapp answers with an error. The JSON body is
 /// `{"error": KIND, "field": FIELD-or-null, "message": TEXT, ...details}`.
 #[derive(Debug, Error)]
@@ -89,6 +92,22 @@ impl Failure {
             serde_json::to_value(value).unwrap_or(Value::Null),
         );
         self
+    }
+
+    /// Marks a failure of a post that may have been carried out all the
+    /// same (`"outcome_unknown": true`): the request keeps its key and what
+    /// it took, and its retry with the same `Idempotency-Key` looks for the
+    /// activity before posting ([`crate::once`]).
+    pub fn outcome_unknown(mut self) -> Self {
+        self.message.push_str(
+            "; the activity may have been created all the same: retry with the same Idempotency-Key, which answers it if it was and posts it once if not",
+        );
+        self.with(OUTCOME_UNKNOWN, true)
+    }
+
+    /// Whether [`Self::outcome_unknown`] marked it.
+    pub fn is_outcome_unknown(&self) -> bool {
+        self.details.get(OUTCOME_UNKNOWN) == Some(&Value::Bool(true))
     }
 
     /// The JSON body.
