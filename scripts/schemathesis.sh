@@ -138,11 +138,15 @@ checks=not_a_server_error,status_code_conformance,content_type_conformance,respo
 # The hooks' signing parameters, from where they are defined.
 sdk_const() { sed -nE "s/^pub const $1: &str = \"([^\"]+)\";/\1/p" sdk/src/hook.rs; }
 export RECRULES_LAPP_SECRET=$lapp_secret
+RECRULES_ENV_HEADER=$(sdk_const ENV_HEADER)
 RECRULES_TIMESTAMP_HEADER=$(sdk_const TIMESTAMP_HEADER)
 RECRULES_SIGNATURE_HEADER=$(sdk_const SIGNATURE_HEADER)
 RECRULES_SIGNATURE_PREFIX=$(sdk_const SIGNATURE_PREFIX)
-export RECRULES_TIMESTAMP_HEADER RECRULES_SIGNATURE_HEADER RECRULES_SIGNATURE_PREFIX
-if [[ -z $RECRULES_TIMESTAMP_HEADER || -z $RECRULES_SIGNATURE_HEADER || -z $RECRULES_SIGNATURE_PREFIX ]]; then
+RECRULES_VALIDATE_SEGMENT=$(sdk_const VALIDATE_SEGMENT)
+export RECRULES_ENV_HEADER RECRULES_TIMESTAMP_HEADER RECRULES_SIGNATURE_HEADER RECRULES_SIGNATURE_PREFIX \
+  RECRULES_VALIDATE_SEGMENT
+if [[ -z $RECRULES_ENV_HEADER || -z $RECRULES_TIMESTAMP_HEADER || -z $RECRULES_SIGNATURE_HEADER ||
+  -z $RECRULES_SIGNATURE_PREFIX || -z $RECRULES_VALIDATE_SEGMENT ]]; then
   say "cannot read the signature's header names from sdk/src/hook.rs"
   exit 1
 fi

@@ -8,6 +8,8 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use recrules_sdk::hook::{ENV_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+
 /// One request the stub received: path, `x-lapp-env` and body.
 pub type Asked = (String, String, String);
 
@@ -85,9 +87,9 @@ fn serve(stream: &TcpStream, body: Option<&str>, delay: Duration, log: &Log) -> 
         }
         if let Some((k, v)) = line.split_once(':') {
             match k.trim().to_ascii_lowercase().as_str() {
-                "x-lapp-env" => env = v.trim().to_owned(),
-                "x-lapp-timestamp" => signed.0 = v.trim().to_owned(),
-                "x-lapp-signature" => signed.1 = v.trim().to_owned(),
+                ENV_HEADER => env = v.trim().to_owned(),
+                TIMESTAMP_HEADER => signed.0 = v.trim().to_owned(),
+                SIGNATURE_HEADER => signed.1 = v.trim().to_owned(),
                 "content-length" => length = v.trim().parse().unwrap_or(0),
                 _ => {}
             }

@@ -9,6 +9,7 @@ use recrules_e2e::raw::{send, RawReply};
 use recrules_e2e::signed::{send_signed, send_with, signature, unix_now, Headers};
 use recrules_e2e::tenant_stub::TenantStub;
 use recrules_sdk::hook::{verify, MAX_CLOCK_SKEW_S, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use recrules_sdk::settings::LappEnv;
 use serde_json::{json, Value};
 
 const ORG: &str = "org-1";
@@ -634,17 +635,25 @@ fn a_tenant_lapp_that_refuses_refuses_the_meeting() {
         (asked[0].0.as_str(), asked[0].1.as_str()),
         ("/closed-stage/validate", "Test")
     );
-    // Signed with the shared secret, on the meetings Lapp's clock.
+    // Signed with the shared secret for this Lapp and environment, on the
+    // meetings Lapp's clock.
     let (timestamp, signed) = &stub.signatures()[0];
     let body = asked[0].2.as_bytes();
-    verify(
-        TENANT_SECRET,
-        Some(timestamp),
-        Some(signed),
-        body,
-        unix_now(),
-    )
-    .expect("a call signed with the shared secret");
+    let verify_as = |lapp: &str, env: &str| {
+        verify(
+            TENANT_SECRET,
+            lapp,
+            Some(env),
+            Some(timestamp),
+            Some(signed),
+            body,
+            unix_now(),
+        )
+    };
+    verify_as("closed-stage", "Test").expect("a call signed with the shared secret");
+    for (lapp, env) in [("closed-stage", "Live"), ("other", "Test")] {
+        assert!(verify_as(lapp, env).is_err(), "{lapp} {env}");
+    }
     let context: Value = serde_json::from_str(&asked[0].2).unwrap();
     assert_eq!(
         (context["org"].as_str(), context["lead"]["id"].as_str()),
@@ -1089,7 +1098,9 @@ fn the_example_tenant_lapp_answers_signed_calls_only() {
     .to_string();
     let body = context.as_bytes();
     let now = unix_now();
-    let [timestamp, signed] = signature(TENANT_SECRET, now, body);
+    let lapp = "tenant_closed_stage";
+    let sign = |secret: &str, at: i64| signature(secret, lapp, LappEnv::Live, at, body).to_vec();
+    let [env, timestamp, signed] = signature(TENANT_SECRET, lapp, LappEnv::Live, now, body);
     let prefix = &TENANT_SECRET[..TENANT_SECRET.len() - 1];
     let tampered = context.replace("L-1", "L-2");
     let stale = now - MAX_CLOCK_SKEW_S - 1;
@@ -1102,35 +1113,39 @@ fn the_example_tenant_lapp_answers_signed_calls_only() {
             "no signature",
         ),
         (
-            vec![timestamp.clone(), (SIGNATURE_HEADER, String::new())],
+            vec![
+                env.clone(),
+                timestamp.clone(),
+                (SIGNATURE_HEADER, String::new()),
+            ],
             body,
             "bad_signature",
             SIGNATURE_HEADER,
             "an empty signature",
         ),
         (
-            signature("wrong-secret", now, body).to_vec(),
+            sign("wrong-secret", now),
             body,
             "bad_signature",
             SIGNATURE_HEADER,
             "a wrong secret",
         ),
         (
-            signature(prefix, now, body).to_vec(),
+            sign(prefix, now),
             body,
             "bad_signature",
             SIGNATURE_HEADER,
             "a prefix of the secret",
         ),
         (
-            vec![timestamp.clone(), signed.clone()],
+            vec![env.clone(), timestamp.clone(), signed.clone()],
             tampered.as_bytes(),
             "bad_signature",
             SIGNATURE_HEADER,
             "a tampered body",
         ),
         (
-            signature(TENANT_SECRET, stale, body).to_vec(),
+            sign(TENANT_SECRET, stale),
             body,
             "stale_timestamp",
             TIMESTAMP_HEADER,
@@ -1147,7 +1162,7 @@ fn the_example_tenant_lapp_answers_signed_calls_only() {
             "{why}: {answer}"
         );
     }
-    let headers = [timestamp, signed];
+    let headers = [env, timestamp, signed];
     let allowed = send_with(&app.base, "POST", route, &headers, body);
     assert_eq!(expect(&allowed, 200), json!({ "allowed": true }));
     let replayed = send_with(&app.base, "POST", route, &headers, body);
@@ -1159,15 +1174,21 @@ fn the_example_tenant_lapp_answers_signed_calls_only() {
         &app.base,
         "POST",
         route,
+        LappEnv::Live,
         TENANT_SECRET,
         now,
         other.as_bytes(),
     );
     assert_eq!(expect(&answered, 200), json!({ "allowed": true }));
-    // The meetings Lapp signs each of its calls, so the tenant Lapp answers them all.
+    // The meetings Lapp signs each of its calls, for the Lapp and its
+    // environment, so the tenant Lapp answers them all, also when the entry
+    // lists it for Live and for Test (two calls with one body, often in one
+    // second: each signed for its environment, neither is a replay).
     let mut settings: Value = serde_json::from_str(SEED_DUAL).unwrap();
-    settings["Data"][0]["Validations"]["LappValidations"] =
-        json!([{ "LappId": "tenant_closed_stage", "LappEnv": "Live" }]);
+    settings["Data"][0]["Validations"]["LappValidations"] = json!([
+        { "LappId": "tenant_closed_stage", "LappEnv": "Live" },
+        { "LappId": "tenant_closed_stage", "LappEnv": "Test" }
+    ]);
     put_settings(&app, &settings.to_string());
     create_lead(&app, "L-s", json!([]));
     for _ in 0..3 {
@@ -1206,6 +1227,51 @@ fn a_tenant_lapp_listed_twice_alike_is_asked_once() {
         .count();
     assert_eq!(lapp_checks, 2, "{decision}");
     assert_eq!(stub.asked().len(), 1, "{:?}", stub.asked());
+}
+
+#[test]
+fn a_tenant_lapp_listed_for_live_and_test_is_asked_in_each() {
+    let stub = TenantStub::start(Some(r#"{"allowed": true}"#));
+    let app = app(&[
+        ("tenant_lapp_base_url", &stub.origin),
+        ("tenant_lapp_origin", &stub.origin),
+        ("tenant_lapp_secret", TENANT_SECRET),
+    ]);
+    let mut settings: Value = serde_json::from_str(SEED_DUAL).unwrap();
+    settings["Data"][0]["Validations"]["LappValidations"] = json!([
+        { "LappId": "closed-stage", "LappEnv": "Live" },
+        { "LappId": "closed-stage", "LappEnv": "Test" }
+    ]);
+    put_settings(&app, &settings.to_string());
+    create_lead(&app, "L-env", json!([]));
+    let decision = expect(
+        &post(&app, "/validate", None, &meeting("L-env", 209, "U-1")),
+        200,
+    );
+    assert_eq!(decision["allowed"], true, "{decision}");
+    let asked = stub.asked();
+    let envs: Vec<&str> = asked.iter().map(|(_, env, _)| env.as_str()).collect();
+    assert_eq!(envs, ["Live", "Test"], "{asked:?}");
+    // One body, each call signed for its environment (so neither is the
+    // other's replay), and for no other.
+    assert_eq!(asked[0].2, asked[1].2);
+    for ((path, env, body), (timestamp, signed)) in asked.iter().zip(stub.signatures()) {
+        assert_eq!(path, "/closed-stage/validate");
+        let verify_as = |env: &str| {
+            verify(
+                TENANT_SECRET,
+                "closed-stage",
+                Some(env),
+                Some(&timestamp),
+                Some(&signed),
+                body.as_bytes(),
+                unix_now(),
+            )
+        };
+        verify_as(env).expect("signed for its environment");
+        let other = if env == "Live" { "Test" } else { "Live" };
+        assert!(verify_as(other).is_err(), "{env} verifies as {other}");
+    }
 }
 
 #[test]

@@ -10,11 +10,18 @@ use std::sync::OnceLock;
 use recrules_e2e::build::host_bin;
 use recrules_e2e::raw::RawReply;
 use recrules_e2e::signed::{send_signed, send_with, signature, unix_now, Headers};
-use recrules_sdk::hook::{MAX_CLOCK_SKEW_S, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use recrules_sdk::hook::{ENV_HEADER, MAX_CLOCK_SKEW_S, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use recrules_sdk::settings::LappEnv::{Live, Test};
 use serde_json::{json, Value};
 
 /// Where the hook calls the Lapp (`{tenant_lapp_base_url}/{LappId}/validate`).
 const ROUTE: &str = "/tenant/tenant_closed_stage/validate";
+/// The Lapp's `LappId`.
+const LAPP: &str = "tenant_closed_stage";
+/// Another tenant Lapp sharing the secret (the same code, another `LappId`).
+const OTHER_ROUTE: &str = "/tenant/other_lapp/validate";
+/// Its `LappId`.
+const OTHER: &str = "other_lapp";
 /// The secret the Lapp shares with the meetings Lapp (`tenant_lapp_secret`).
 const SECRET: &str = "tenant-lapp-secret-0123456789";
 
@@ -36,8 +43,8 @@ impl TenantHost {
         std::fs::create_dir_all(&dir).expect("create a scratch dir");
         let manifest = dir.join("spin.toml");
         let text = format!(
-            "spin_manifest_version = 2\n\n[application]\nname = \"recrules-e2e-tenant\"\n\n[variables]\ntenant_lapp_secret = {{ default = \"\", secret = true }}\n\n[[trigger.http]]\nroute = \"{ROUTE}\"\ncomponent = \"tenant-closed-stage\"\n\n[component.tenant-closed-stage]\nsource = {:?}\nkey_value_stores = [\"default\"]\nallowed_outbound_hosts = []\n\n[component.tenant-closed-stage.variables]\ntenant_lapp_secret = \"{{{{ tenant_lapp_secret }}}}\"\n",
-            tenant_wasm().display().to_string()
+            "spin_manifest_version = 2\n\n[application]\nname = \"recrules-e2e-tenant\"\n\n[variables]\ntenant_lapp_secret = {{ default = \"\", secret = true }}\n\n[[trigger.http]]\nroute = \"{ROUTE}\"\ncomponent = \"tenant-closed-stage\"\n\n[[trigger.http]]\nroute = \"{OTHER_ROUTE}\"\ncomponent = \"other-lapp\"\n\n[component.tenant-closed-stage]\nsource = {wasm:?}\nkey_value_stores = [\"default\"]\nallowed_outbound_hosts = []\n\n[component.tenant-closed-stage.variables]\ntenant_lapp_secret = \"{{{{ tenant_lapp_secret }}}}\"\n\n[component.other-lapp]\nsource = {wasm:?}\nkey_value_stores = [\"default\"]\nallowed_outbound_hosts = []\n\n[component.other-lapp.variables]\ntenant_lapp_secret = \"{{{{ tenant_lapp_secret }}}}\"\n",
+            wasm = tenant_wasm().display().to_string()
         );
         std::fs::write(&manifest, text).expect("write the manifest");
         let mut command = Command::new(host_bin());
@@ -144,13 +151,14 @@ fn expect(reply: &RawReply, status: u16) -> Value {
     reply.json()
 }
 
-/// POSTs `body` signed with the shared secret now.
+/// POSTs `body` signed with the shared secret now, for the Live Lapp.
 fn post(host: &TenantHost, body: &Value) -> RawReply {
     let body = body.to_string();
     send_signed(
         &host.base,
         "POST",
         ROUTE,
+        Live,
         SECRET,
         unix_now(),
         body.as_bytes(),
@@ -194,12 +202,20 @@ fn the_example_lapp_speaks_the_hook_protocol() {
         (bad["error"].as_str(), bad["field"].as_str()),
         (Some("bad_request"), Some("now"))
     );
-    let garbage = send_signed(&host.base, "POST", ROUTE, SECRET, unix_now(), b"not json");
+    let garbage = send_signed(
+        &host.base,
+        "POST",
+        ROUTE,
+        Test,
+        SECRET,
+        unix_now(),
+        b"not json",
+    );
     assert_eq!(expect(&garbage, 400)["field"], "body");
     let wrong_type = expect(&post(&host, &json!({ "lead": [] })), 400);
     assert_eq!(wrong_type["field"], "lead", "{wrong_type}");
 
-    let not_allowed = send_signed(&host.base, "GET", ROUTE, SECRET, unix_now(), b"");
+    let not_allowed = send_signed(&host.base, "GET", ROUTE, Live, SECRET, unix_now(), b"");
     assert_eq!(not_allowed.status, 405, "{}", not_allowed.text());
     assert_eq!(not_allowed.json()["error"], "method_not_allowed");
     assert_eq!(not_allowed.header("allow"), Some("POST"));
@@ -210,9 +226,10 @@ fn a_call_not_signed_by_the_meetings_lapp_is_refused() {
     let host = TenantHost::start(Some(SECRET));
     let body = context(Some("Open")).to_string();
     let now = unix_now();
-    let [timestamp, signed] = signature(SECRET, now, body.as_bytes());
+    let sign = |secret: &str, at: i64| signature(secret, LAPP, Live, at, body.as_bytes()).to_vec();
+    let [env, timestamp, signed] = signature(SECRET, LAPP, Live, now, body.as_bytes());
     let tampered = context(Some("Closed")).to_string();
-    let refused: [(Headers, &str, &str, &str, &str); 7] = [
+    let refused: [(Headers, &str, &str, &str, &str); 10] = [
         (
             vec![],
             &body,
@@ -221,42 +238,67 @@ fn a_call_not_signed_by_the_meetings_lapp_is_refused() {
             "no signature",
         ),
         (
-            vec![timestamp.clone()],
+            vec![env.clone(), timestamp.clone()],
             &body,
             "missing_signature",
             SIGNATURE_HEADER,
             "a timestamp only",
         ),
         (
-            vec![signed.clone()],
+            vec![env.clone(), signed.clone()],
             &body,
             "missing_signature",
             TIMESTAMP_HEADER,
             "a signature only",
         ),
         (
-            signature("not-the-secret", now, body.as_bytes()).to_vec(),
+            vec![timestamp.clone(), signed.clone()],
+            &body,
+            "missing_signature",
+            ENV_HEADER,
+            "no environment",
+        ),
+        (
+            vec![
+                (ENV_HEADER, "Staging".to_owned()),
+                timestamp.clone(),
+                signed.clone(),
+            ],
+            &body,
+            "bad_signature",
+            ENV_HEADER,
+            "an unknown environment",
+        ),
+        (
+            sign("not-the-secret", now),
             &body,
             "bad_signature",
             SIGNATURE_HEADER,
             "signed with another secret",
         ),
         (
-            vec![timestamp.clone(), signed.clone()],
+            vec![env.clone(), timestamp.clone(), signed.clone()],
             &tampered,
             "bad_signature",
             SIGNATURE_HEADER,
             "another body under the signature",
         ),
         (
-            signature(SECRET, now - MAX_CLOCK_SKEW_S - 60, body.as_bytes()).to_vec(),
+            signature(SECRET, OTHER, Live, now, body.as_bytes()).to_vec(),
+            &body,
+            "bad_signature",
+            SIGNATURE_HEADER,
+            "signed for another LappId",
+        ),
+        (
+            sign(SECRET, now - MAX_CLOCK_SKEW_S - 60),
             &body,
             "stale_timestamp",
             TIMESTAMP_HEADER,
             "signed too long ago",
         ),
         (
-            signature(SECRET, now + MAX_CLOCK_SKEW_S + 60, body.as_bytes()).to_vec(),
+            sign(SECRET, now + MAX_CLOCK_SKEW_S + 60),
             &body,
             "stale_timestamp",
             TIMESTAMP_HEADER,
@@ -271,16 +313,94 @@ fn a_call_not_signed_by_the_meetings_lapp_is_refused() {
     }
     // None of those was admitted: the signed request is answered once, its
     // replay (also with the digest in upper case) refused.
-    let headers = [timestamp, signed];
+    let headers = [env, timestamp, signed];
     let answered = send_with(&host.base, "POST", ROUTE, &headers, body.as_bytes());
     assert_eq!(expect(&answered, 200), json!({ "allowed": true }));
     let upper = (
         SIGNATURE_HEADER,
-        headers[1].1.to_uppercase().replace("V1=", "v1="),
+        headers[2].1.to_uppercase().replace("V2=", "v2="),
     );
-    for replay in [headers.to_vec(), vec![headers[0].clone(), upper]] {
+    for replay in [
+        headers.to_vec(),
+        vec![headers[0].clone(), headers[1].clone(), upper],
+    ] {
         let reply = send_with(&host.base, "POST", ROUTE, &replay, body.as_bytes());
         assert_refused(&reply, "replayed", SIGNATURE_HEADER, "a replay");
+    }
+}
+
+#[test]
+fn a_call_signed_for_another_lapp_or_environment_is_refused() {
+    let host = TenantHost::start(Some(SECRET));
+    let body = context(None).to_string();
+    let now = unix_now();
+    // Signed for the other Lapp sharing the secret: this one refuses it,
+    // the other answers it.
+    let for_other = signature(SECRET, OTHER, Live, now, body.as_bytes());
+    let reply = send_with(&host.base, "POST", ROUTE, &for_other, body.as_bytes());
+    assert_refused(
+        &reply,
+        "bad_signature",
+        SIGNATURE_HEADER,
+        "signed for another Lapp",
+    );
+    let reply = send_with(&host.base, "POST", OTHER_ROUTE, &for_other, body.as_bytes());
+    assert_eq!(expect(&reply, 200), json!({ "allowed": true }));
+    // And the other way round, also behind the base URL's prefix or a trailing `/`.
+    let for_this = signature(SECRET, LAPP, Live, now, body.as_bytes());
+    let reply = send_with(&host.base, "POST", OTHER_ROUTE, &for_this, body.as_bytes());
+    assert_refused(
+        &reply,
+        "bad_signature",
+        SIGNATURE_HEADER,
+        "signed for this Lapp",
+    );
+    let trailing = format!("{ROUTE}/");
+    let reply = send_with(&host.base, "POST", &trailing, &for_this, body.as_bytes());
+    assert_eq!(expect(&reply, 200), json!({ "allowed": true }));
+    // A signed Test call sent again as Live is refused; as Test it is answered once.
+    let [_, timestamp, signed] = signature(SECRET, LAPP, Test, now, body.as_bytes());
+    for env in ["Live", "live", ""] {
+        let as_live = [
+            (ENV_HEADER, env.to_owned()),
+            timestamp.clone(),
+            signed.clone(),
+        ];
+        let reply = send_with(&host.base, "POST", ROUTE, &as_live, body.as_bytes());
+        let field = if env == "Live" {
+            SIGNATURE_HEADER
+        } else {
+            ENV_HEADER
+        };
+        assert_refused(
+            &reply,
+            "bad_signature",
+            field,
+            &format!("Test sent as {env:?}"),
+        );
+    }
+    let as_test = [(ENV_HEADER, "Test".to_owned()), timestamp, signed];
+    let reply = send_with(&host.base, "POST", ROUTE, &as_test, body.as_bytes());
+    assert_eq!(expect(&reply, 200), json!({ "allowed": true }));
+    let reply = send_with(&host.base, "POST", ROUTE, &as_test, body.as_bytes());
+    assert_refused(&reply, "replayed", SIGNATURE_HEADER, "the Test call again");
+}
+
+#[test]
+fn one_lapp_asked_in_live_and_test_in_one_second_answers_both() {
+    // An entry listing one Lapp for Live and for Test: the meetings Lapp
+    // sends both the same body, here signed in the same second. Each is
+    // signed for its environment, so neither is the other's replay (with
+    // v1, which signed the timestamp and body only, the second was refused
+    // `replayed`).
+    let host = TenantHost::start(Some(SECRET));
+    let body = context(Some("Closed")).to_string();
+    let now = unix_now();
+    for env in [Live, Test] {
+        let headers = signature(SECRET, LAPP, env, now, body.as_bytes());
+        let reply = send_with(&host.base, "POST", ROUTE, &headers, body.as_bytes());
+        let answer = expect(&reply, 200);
+        assert_eq!(answer["allowed"], false, "{env:?}: {answer}");
     }
 }
 
@@ -288,7 +408,7 @@ fn a_call_not_signed_by_the_meetings_lapp_is_refused() {
 fn racing_copies_of_one_signed_call_are_answered_once() {
     let host = TenantHost::start(Some(SECRET));
     let body = context(None).to_string();
-    let headers = signature(SECRET, unix_now(), body.as_bytes());
+    let headers = signature(SECRET, LAPP, Live, unix_now(), body.as_bytes());
     let replies: Vec<RawReply> = std::thread::scope(|s| {
         let sends: Vec<_> = (0..6)
             .map(|_| s.spawn(|| send_with(&host.base, "POST", ROUTE, &headers, body.as_bytes())))
@@ -317,8 +437,8 @@ fn a_lapp_without_its_secret_answers_no_one() {
     let now = unix_now();
     for headers in [
         vec![],
-        signature("", now, body.as_bytes()).to_vec(),
-        signature(SECRET, now, body.as_bytes()).to_vec(),
+        signature("", LAPP, Live, now, body.as_bytes()).to_vec(),
+        signature(SECRET, LAPP, Live, now, body.as_bytes()).to_vec(),
     ] {
         let reply = send_with(&host.base, "POST", ROUTE, &headers, body.as_bytes());
         let answer = expect(&reply, 503);

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::lead::{Activity, EventCode, Lead};
-use crate::settings::LappRef;
+use crate::plan::is_valid_id;
+use crate::settings::{LappEnv, LappRef};
 use crate::time::Instant;
 use crate::validate::{Check, Decision, Position, Rule};
 
@@ -79,39 +80,79 @@ pub enum LappCallError {
 /// requests' signatures.
 pub const SECRET_VARIABLE: &str = "tenant_lapp_secret";
 
+/// The request header naming the deployment of the tenant Lapp the caller
+/// means to call: `Live` or `Test` ([`LappEnv::name`]); signed with the
+/// call ([`sign`]).
+pub const ENV_HEADER: &str = "x-lapp-env";
+
 /// The request header carrying the caller's clock when it signed the
 /// request, in unix seconds.
 pub const TIMESTAMP_HEADER: &str = "x-lapp-timestamp";
 
 /// The request header carrying the request's signature: [`SIGNATURE_PREFIX`]
-/// and the lowercase hex HMAC-SHA256, keyed with the shared secret, of
-/// `{timestamp}.{body}` ([`sign`]).
+/// and the lowercase hex HMAC-SHA256, keyed with the shared secret, of the
+/// timestamp, the called Lapp's `LappId`, its [`ENV_HEADER`] and the body,
+/// each but the body followed by a newline ([`sign`]).
 pub const SIGNATURE_HEADER: &str = "x-lapp-signature";
 
 /// The version of the signature scheme, before the hex digest in
-/// [`SIGNATURE_HEADER`].
-pub const SIGNATURE_PREFIX: &str = "v1=";
+/// [`SIGNATURE_HEADER`]. `v2` signs the called Lapp and its environment
+/// with the body; `v1` (the timestamp and body only) is not accepted.
+pub const SIGNATURE_PREFIX: &str = "v2=";
+
+/// The last segment of the path of every tenant Lapp: the hook calls
+/// `{tenant_lapp_base_url}/{LappId}/validate` ([`validate_url`]).
+pub const VALIDATE_SEGMENT: &str = "validate";
 
 /// How many seconds a request's timestamp may be from the tenant Lapp's
 /// clock, either way; an older (or later) one is refused, and a tenant Lapp
 /// keeps the signatures it accepted this long to refuse their replay.
 pub const MAX_CLOCK_SKEW_S: i64 = 300;
 
-/// The HMAC-SHA256 of `{timestamp}.{body}` keyed with `secret`.
-fn mac(secret: &str, timestamp: i64, body: &[u8]) -> Hmac<Sha256> {
+/// Where the hook calls the Lapp `lapp_id`: `{base_url}/{lapp_id}/validate`.
+pub fn validate_url(base_url: &str, lapp_id: &str) -> String {
+    format!("{base_url}/{lapp_id}/{VALIDATE_SEGMENT}")
+}
+
+/// The `LappId` a tenant Lapp is called as, read from the request's `path`
+/// (without query): the segment before the last, `validate` (one trailing
+/// `/` allowed), whatever comes before it (`/tenant`, a base path, a
+/// proxy's prefix). `None` when the path does not end so, or the segment is
+/// not a `LappId` (1 to 128 letters, digits, `-`, `_` or `.`).
+pub fn lapp_id_in_path(path: &str) -> Option<&str> {
+    let path = path.strip_suffix('/').unwrap_or(path);
+    let rest = path.strip_suffix(VALIDATE_SEGMENT)?.strip_suffix('/')?;
+    let lapp_id = rest.rsplit('/').next()?;
+    is_valid_id(lapp_id).then_some(lapp_id)
+}
+
+/// The HMAC-SHA256, keyed with `secret`, of `{timestamp}\n{lapp_id}\n{env}\n{body}`.
+///
+/// Newlines separate the parts because none of the first three can hold
+/// one (digits; a `LappId`, whose characters exclude it; `Live` or `Test`),
+/// so each signed text splits one way only; a `.` would not do, since a
+/// `LappId` may hold dots (`a.Live` in Test and `a` in Live would sign
+/// alike with a body starting `Test.`).
+fn mac(secret: &str, timestamp: i64, lapp_id: &str, env: LappEnv, body: &[u8]) -> Hmac<Sha256> {
     let mut mac =
         Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes a key of any length");
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
+    for part in [&timestamp.to_string(), lapp_id, env.name()] {
+        mac.update(part.as_bytes());
+        mac.update(b"\n");
+    }
     mac.update(body);
     mac
 }
 
-/// The [`SIGNATURE_HEADER`] value of a request with `body`, signed at
-/// `timestamp` (unix seconds, sent in [`TIMESTAMP_HEADER`]) with the shared
-/// `secret`: `v1=` and the hex HMAC-SHA256 of `{timestamp}.{body}`.
-pub fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
-    let digest = mac(secret, timestamp, body).finalize().into_bytes();
+/// The [`SIGNATURE_HEADER`] value of a call with `body` to the tenant Lapp
+/// `lapp_id` in `env` (sent in [`ENV_HEADER`]), signed at `timestamp` (unix
+/// seconds, sent in [`TIMESTAMP_HEADER`]) with the shared `secret`: `v2=`
+/// and the hex HMAC-SHA256 of `{timestamp}\n{lapp_id}\n{env}\n{body}`. A
+/// call signed for one Lapp or environment verifies for no other.
+pub fn sign(secret: &str, lapp_id: &str, env: LappEnv, timestamp: i64, body: &[u8]) -> String {
+    let digest = mac(secret, timestamp, lapp_id, env, body)
+        .finalize()
+        .into_bytes();
     format!("{SIGNATURE_PREFIX}{}", hex::encode(digest))
 }
 
@@ -127,22 +168,22 @@ pub struct Signed {
 /// Why a tenant Lapp refuses a request's signature.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
-    /// A header of the signature was not sent.
+    /// A signed header was not sent.
     #[error("`{header}` is missing: only the meetings Lapp, which signs its calls with the shared `{SECRET_VARIABLE}`, may call this Lapp")]
     Missing {
-        /// [`TIMESTAMP_HEADER`] or [`SIGNATURE_HEADER`].
+        /// [`ENV_HEADER`], [`TIMESTAMP_HEADER`] or [`SIGNATURE_HEADER`].
         header: &'static str,
     },
-    /// A header of the signature is not of its form.
+    /// A signed header is not of its form.
     #[error("`{header}` is not {expected}")]
     Malformed {
-        /// [`TIMESTAMP_HEADER`] or [`SIGNATURE_HEADER`].
+        /// [`ENV_HEADER`], [`TIMESTAMP_HEADER`] or [`SIGNATURE_HEADER`].
         header: &'static str,
         /// Its form, in words.
         expected: &'static str,
     },
-    /// The signature is not the timestamp's and body's under the secret.
-    #[error("`{SIGNATURE_HEADER}` is not the signature of this body and timestamp with this Lapp's `{SECRET_VARIABLE}`")]
+    /// The signature is not the one of this call under the secret.
+    #[error("`{SIGNATURE_HEADER}` is not the signature, with this Lapp's `{SECRET_VARIABLE}`, of this timestamp, body, `{ENV_HEADER}` and this Lapp's `LappId` (a call signed for another Lapp or environment is refused)")]
     Mismatch,
     /// The timestamp is too far from the tenant Lapp's clock.
     #[error("`{TIMESTAMP_HEADER}` {timestamp} is more than {MAX_CLOCK_SKEW_S} s from this Lapp's clock ({now}): sign with the time of sending, on a synchronised clock")]
@@ -179,24 +220,27 @@ impl SignatureError {
     }
 }
 
-/// Checks a request's signature: `timestamp` and `signature` are its
-/// [`TIMESTAMP_HEADER`] and [`SIGNATURE_HEADER`], `now` the tenant Lapp's
-/// clock (unix seconds). The digest is compared in constant time; a
-/// timestamp more than [`MAX_CLOCK_SKEW_S`] from `now` is refused. An empty
-/// `secret` verifies nothing. A replay is refused by [`SeenSignatures`].
+/// Checks the signature of a call received by the tenant Lapp `lapp_id`
+/// (read from its path: [`lapp_id_in_path`]): `env`, `timestamp` and
+/// `signature` are its [`ENV_HEADER`], [`TIMESTAMP_HEADER`] and
+/// [`SIGNATURE_HEADER`], `now` the tenant Lapp's clock (unix seconds). The
+/// digest is compared in constant time; a timestamp more than
+/// [`MAX_CLOCK_SKEW_S`] from `now` is refused. An empty `secret`, or a
+/// `lapp_id` that is not a `LappId`, verifies nothing. A replay is refused
+/// by [`SeenSignatures`].
 pub fn verify(
     secret: &str,
+    lapp_id: &str,
+    env: Option<&str>,
     timestamp: Option<&str>,
     signature: Option<&str>,
     body: &[u8],
     now: i64,
 ) -> Result<Signed, SignatureError> {
-    let timestamp = timestamp.ok_or(SignatureError::Missing {
-        header: TIMESTAMP_HEADER,
-    })?;
-    let signature = signature.ok_or(SignatureError::Missing {
-        header: SIGNATURE_HEADER,
-    })?;
+    let missing = |header| SignatureError::Missing { header };
+    let timestamp = timestamp.ok_or(missing(TIMESTAMP_HEADER))?;
+    let signature = signature.ok_or(missing(SIGNATURE_HEADER))?;
+    let env = env.ok_or(missing(ENV_HEADER))?;
     let timestamp: i64 = timestamp
         .trim()
         .parse()
@@ -211,9 +255,18 @@ pub fn verify(
         .and_then(|hex_digest| hex::decode_to_slice(hex_digest, &mut digest).ok())
         .ok_or(SignatureError::Malformed {
             header: SIGNATURE_HEADER,
-            expected: "`v1=` and 64 hex digits",
+            expected: "`v2=` and 64 hex digits",
         })?;
-    if secret.is_empty() || mac(secret, timestamp, body).verify_slice(&digest).is_err() {
+    let env = LappEnv::from_name(env.trim()).ok_or(SignatureError::Malformed {
+        header: ENV_HEADER,
+        expected: "`Live` or `Test`",
+    })?;
+    if secret.is_empty()
+        || !is_valid_id(lapp_id)
+        || mac(secret, timestamp, lapp_id, env, body)
+            .verify_slice(&digest)
+            .is_err()
+    {
         return Err(SignatureError::Mismatch);
     }
     if now.abs_diff(timestamp) > MAX_CLOCK_SKEW_S.unsigned_abs() {
@@ -298,7 +351,6 @@ pub fn with_lapp_outcomes(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings::LappEnv;
     use chrono::{TimeZone, Utc};
 
     fn decision() -> Decision {
@@ -377,6 +429,11 @@ mod tests {
     const SECRET: &str = "s3cret-0123456789";
     const BODY: &[u8] = br#"{"org":"org-1"}"#;
     const AT: i64 = 1_795_000_000;
+    const LAPP: &str = "tenant_closed_stage";
+
+    fn signed_now(body: &[u8]) -> String {
+        sign(SECRET, LAPP, LappEnv::Live, AT, body)
+    }
 
     fn check(
         timestamp: Option<&str>,
@@ -384,28 +441,42 @@ mod tests {
         body: &[u8],
         now: i64,
     ) -> Result<Signed, SignatureError> {
-        verify(SECRET, timestamp, signature, body, now)
+        verify(SECRET, LAPP, Some("Live"), timestamp, signature, body, now)
     }
 
     #[test]
-    fn a_signature_is_v1_and_the_hmac_of_the_timestamp_and_body() {
-        // Python: hmac.new(SECRET, b"1795000000." + BODY, sha256).hexdigest()
+    fn a_signature_is_v2_and_the_hmac_of_the_timestamp_lapp_env_and_body() {
+        // Python: hmac.new(SECRET, b"1795000000\ntenant_closed_stage\nLive\n" + BODY, sha256).hexdigest()
         assert_eq!(
-            sign(SECRET, AT, BODY),
-            "v1=0332d5e7c7767457aa132f60a5f4c6b5caad4835aacbe70093788df571d8d94c"
+            signed_now(BODY),
+            "v2=14a7c0c6edbdd25312ce039770912d8229aeccbdd2f04a84775edae791d0da36"
         );
-        assert_ne!(sign(SECRET, AT, BODY), sign(SECRET, AT + 1, BODY));
-        assert_ne!(sign(SECRET, AT, BODY), sign("another-secret", AT, BODY));
+        assert_ne!(
+            signed_now(BODY),
+            sign(SECRET, LAPP, LappEnv::Live, AT + 1, BODY)
+        );
+        assert_ne!(
+            signed_now(BODY),
+            sign("another-secret", LAPP, LappEnv::Live, AT, BODY)
+        );
+        assert_ne!(
+            signed_now(BODY),
+            sign(SECRET, LAPP, LappEnv::Test, AT, BODY)
+        );
+        assert_ne!(
+            signed_now(BODY),
+            sign(SECRET, "other", LappEnv::Live, AT, BODY)
+        );
     }
 
     #[test]
-    fn only_the_signed_body_and_timestamp_verify() {
-        let signature = sign(SECRET, AT, BODY);
+    fn only_the_signed_body_timestamp_lapp_and_env_verify() {
+        let signature = signed_now(BODY);
         let timestamp = AT.to_string();
         let signed = check(Some(&timestamp), Some(&signature), BODY, AT).expect("verified");
         assert_eq!(signed.timestamp, AT);
         // Upper-case hex is the same digest (so a replay cannot hide behind it).
-        let upper = format!("v1={}", signature[3..].to_uppercase());
+        let upper = format!("v2={}", signature[3..].to_uppercase());
         assert_eq!(check(Some(&timestamp), Some(&upper), BODY, AT), Ok(signed));
         let tampered = br#"{"org":"org-2"}"#;
         assert_eq!(
@@ -417,27 +488,78 @@ mod tests {
             check(Some(&later), Some(&signature), BODY, AT),
             Err(SignatureError::Mismatch)
         );
-        assert_eq!(
+        let verify_as = |secret: &str, lapp: &str, env: &str, signature: &str| {
             verify(
-                "another-secret",
+                secret,
+                lapp,
+                Some(env),
                 Some(&timestamp),
-                Some(&signature),
+                Some(signature),
                 BODY,
-                AT
-            ),
+                AT,
+            )
+        };
+        // Another secret, another Lapp, another environment: all refused.
+        for (secret, lapp, env) in [
+            ("another-secret", LAPP, "Live"),
+            (SECRET, "tenant_other", "Live"),
+            (SECRET, "tenant_closed_stage.x", "Live"),
+            (SECRET, LAPP, "Test"),
+        ] {
+            assert_eq!(
+                verify_as(secret, lapp, env, &signature),
+                Err(SignatureError::Mismatch),
+                "{secret} {lapp} {env}"
+            );
+        }
+        // A call signed for Test is refused as Live, and the other way round.
+        let test = sign(SECRET, LAPP, LappEnv::Test, AT, BODY);
+        assert!(verify_as(SECRET, LAPP, "Test", &test).is_ok());
+        assert_eq!(
+            verify_as(SECRET, LAPP, "Live", &test),
             Err(SignatureError::Mismatch)
         );
-        let unkeyed = sign("", AT, BODY);
+        // The parts cannot be shifted: `a.Live` in Test is not `a` in Live.
+        let shifted = sign(SECRET, "a.Live", LappEnv::Test, AT, b"B");
+        assert!(verify(
+            SECRET,
+            "a",
+            Some("Live"),
+            Some(&timestamp),
+            Some(&shifted),
+            b"Test.B",
+            AT
+        )
+        .is_err());
+        // A path segment that is not a LappId verifies nothing.
+        let odd = sign(SECRET, "a\nb", LappEnv::Live, AT, BODY);
         assert_eq!(
-            verify("", Some(&timestamp), Some(&unkeyed), BODY, AT),
+            verify_as(SECRET, "a\nb", "Live", &odd),
+            Err(SignatureError::Mismatch)
+        );
+        let unkeyed = sign("", LAPP, LappEnv::Live, AT, BODY);
+        assert_eq!(
+            verify_as("", LAPP, "Live", &unkeyed),
             Err(SignatureError::Mismatch)
         );
     }
 
     #[test]
     fn a_missing_or_malformed_header_is_named() {
-        let signature = sign(SECRET, AT, BODY);
+        let signature = signed_now(BODY);
         let timestamp = AT.to_string();
+        let v1 = format!("v1={}", &signature[3..]);
+        let with_env = |env: Option<&str>| {
+            verify(
+                SECRET,
+                LAPP,
+                env,
+                Some(&timestamp),
+                Some(&signature),
+                BODY,
+                AT,
+            )
+        };
         let refused = [
             (
                 check(None, Some(&signature), BODY, AT),
@@ -449,6 +571,10 @@ mod tests {
                 "missing_signature",
                 SIGNATURE_HEADER,
             ),
+            (with_env(None), "missing_signature", ENV_HEADER),
+            (with_env(Some("live")), "bad_signature", ENV_HEADER),
+            (with_env(Some("Staging")), "bad_signature", ENV_HEADER),
+            (with_env(Some("")), "bad_signature", ENV_HEADER),
             (
                 check(Some("soon"), Some(&signature), BODY, AT),
                 "bad_signature",
@@ -459,8 +585,9 @@ mod tests {
                 "bad_signature",
                 SIGNATURE_HEADER,
             ),
+            // v1 is not accepted, not even with the right digest.
             (
-                check(Some(&timestamp), Some("v2=00"), BODY, AT),
+                check(Some(&timestamp), Some(&v1), BODY, AT),
                 "bad_signature",
                 SIGNATURE_HEADER,
             ),
@@ -473,13 +600,45 @@ mod tests {
         for (answer, code, header) in refused {
             let error = answer.expect_err("refused");
             assert_eq!((error.code(), error.header()), (code, header), "{error}");
+            assert!(
+                error.to_string().contains(&format!("`{header}`")),
+                "{error}"
+            );
         }
+    }
+
+    #[test]
+    fn the_lapp_id_is_the_segment_before_validate() {
+        for (path, lapp) in [
+            ("/tenant/tenant_closed_stage/validate", Some(LAPP)),
+            ("/tenant/tenant_closed_stage/validate/", Some(LAPP)),
+            (
+                "/base/path/tenant/da_46224.x-1/validate",
+                Some("da_46224.x-1"),
+            ),
+            ("/my_lapp/validate", Some("my_lapp")),
+            ("/tenant/validate", Some("tenant")),
+            ("/validate", None),
+            ("/tenant/x/validated", None),
+            ("/tenant/x/validate/more", None),
+            ("/tenant/x%2Fy/validate", None),
+            ("/tenant//validate", None),
+            ("", None),
+        ] {
+            assert_eq!(lapp_id_in_path(path), lapp, "{path}");
+        }
+        let url = validate_url("http://127.0.0.1:3000/tenant", LAPP);
+        assert_eq!(
+            url,
+            "http://127.0.0.1:3000/tenant/tenant_closed_stage/validate"
+        );
+        assert_eq!(lapp_id_in_path(&url), Some(LAPP));
     }
 
     #[test]
     fn the_timestamp_may_be_off_by_the_skew_and_no_more() {
         let timestamp = AT.to_string();
-        let signature = sign(SECRET, AT, BODY);
+        let signature = signed_now(BODY);
         for now in [AT - MAX_CLOCK_SKEW_S, AT + MAX_CLOCK_SKEW_S] {
             assert!(
                 check(Some(&timestamp), Some(&signature), BODY, now).is_ok(),

@@ -1,23 +1,26 @@
 //! Tenant validation Lapps: each Lapp of the entry's `LappValidations` is
 //! POSTed a [`HookContext`] at `{tenant_lapp_base_url}/{LappId}/validate`
-//! with `x-lapp-env: Live|Test`, signed with the shared secret (the Spin
-//! variable `tenant_lapp_secret`) on this Lapp's clock: `x-lapp-timestamp`
-//! and `x-lapp-signature` ([`TIMESTAMP_HEADER`], [`SIGNATURE_HEADER`],
+//! ([`validate_url`]) with `x-lapp-env: Live|Test` ([`ENV_HEADER`]), signed
+//! for that Lapp and environment with the shared secret (the Spin variable
+//! `tenant_lapp_secret`) on this Lapp's clock: `x-lapp-timestamp` and
+//! `x-lapp-signature` ([`TIMESTAMP_HEADER`], [`SIGNATURE_HEADER`],
 //! [`sign`]), in order, and must answer a [`HookOutcome`] in time. A Lapp
-//! listed twice alike is asked once (a second identical signed call in the
-//! same second would be refused as a replay). What it answers, or why it
-//! could not, is joined to the decision by
+//! listed twice alike (same `LappId` and `LappEnv`) is asked once: the same
+//! question has the same answer, and a second identical signed call in the
+//! same second would be refused as a replay; listed once per environment,
+//! it is asked once in each (the two calls are signed apart). What it
+//! answers, or why it could not, is joined to the decision by
 //! [`recrules_sdk::hook::with_lapp_outcomes`], which fails closed.
 
 use std::time::Duration;
 
 use recrules_lapp_support::outbound::{post, CallError};
 use recrules_sdk::hook::{
-    sign, HookContext, HookOutcome, LappCallError, SECRET_VARIABLE, SIGNATURE_HEADER,
-    TIMESTAMP_HEADER,
+    sign, validate_url, HookContext, HookOutcome, LappCallError, ENV_HEADER, SECRET_VARIABLE,
+    SIGNATURE_HEADER, TIMESTAMP_HEADER,
 };
 use recrules_sdk::plan::is_valid_id;
-use recrules_sdk::settings::{LappEnv, LappRef};
+use recrules_sdk::settings::LappRef;
 
 use crate::config::TenantLapps;
 
@@ -59,11 +62,7 @@ fn ask(config: &TenantLapps, lapp: &LappRef, body: &[u8]) -> Result<HookOutcome,
             detail: "its `LappId` is not 1 to 128 letters, digits, `-`, `_` or `.`".to_owned(),
         });
     }
-    let url = format!("{}/{}/validate", config.base_url, lapp.lapp_id);
-    let env = match lapp.lapp_env {
-        LappEnv::Live => "Live",
-        LappEnv::Test => "Test",
-    };
+    let url = validate_url(&config.base_url, &lapp.lapp_id);
     let timestamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .ok()
@@ -73,9 +72,18 @@ fn ask(config: &TenantLapps, lapp: &LappRef, body: &[u8]) -> Result<HookOutcome,
         })?;
     let headers = [
         ("content-type", "application/json".to_owned()),
-        ("x-lapp-env", env.to_owned()),
+        (ENV_HEADER, lapp.lapp_env.name().to_owned()),
         (TIMESTAMP_HEADER, timestamp.to_string()),
-        (SIGNATURE_HEADER, sign(&config.secret, timestamp, body)),
+        (
+            SIGNATURE_HEADER,
+            sign(
+                &config.secret,
+                &lapp.lapp_id,
+                lapp.lapp_env,
+                timestamp,
+                body,
+            ),
+        ),
     ];
     let timeout = Duration::from_millis(config.timeout_ms);
     let call_error = |e| match e {

@@ -1,7 +1,8 @@
 //! From a request body to the hook's answer, without I/O.
 
 use recrules_sdk::hook::{
-    verify, HookContext, HookOutcome, SignatureError, Signed, SECRET_VARIABLE,
+    lapp_id_in_path, verify, HookContext, HookOutcome, SignatureError, Signed, SECRET_VARIABLE,
+    VALIDATE_SEGMENT,
 };
 use serde::Serialize;
 
@@ -42,16 +43,21 @@ pub fn handle(body: &[u8], validate: Validate) -> (u16, Vec<u8>) {
     }
 }
 
-/// Whether a call may be answered: its [`Signed`] signature when
-/// `timestamp` and `signature` (the `x-lapp-timestamp` and
-/// `x-lapp-signature` sent) sign `body` with the component's `secret` (the
-/// Spin variable [`SECRET_VARIABLE`]) within the allowed skew of `now` (the
-/// component's clock, unix seconds; see [`recrules_sdk::hook::verify`]);
-/// else the status and JSON body refusing it: 401 naming what failed
-/// ([`refusal`]), 503 `misconfigured` when the component has no secret (so
-/// it answers no one). A replay is refused after this, by the replay store.
+/// Whether a call may be answered: its [`Signed`] signature when `env`,
+/// `timestamp` and `signature` (the `x-lapp-env`, `x-lapp-timestamp` and
+/// `x-lapp-signature` sent) sign `body` for this Lapp, the `LappId` in
+/// `path` (the segment before `/validate`, [`lapp_id_in_path`]), with the
+/// component's `secret` (the Spin variable [`SECRET_VARIABLE`]) within the
+/// allowed skew of `now` (the component's clock, unix seconds; see
+/// [`recrules_sdk::hook::verify`]); else the status and JSON body refusing
+/// it: 401 naming the header at fault ([`refusal`]), 404 `not_found` naming
+/// `path` when the path does not end with a `LappId` and `/validate`, 503
+/// `misconfigured` when the component has no secret (so it answers no
+/// one). A replay is refused after this, by the replay store.
 pub fn check_signature(
     secret: Option<&str>,
+    path: &str,
+    env: Option<&str>,
     timestamp: Option<&str>,
     signature: Option<&str>,
     body: &[u8],
@@ -66,7 +72,15 @@ pub fn check_signature(
             format!("the Spin variable `{SECRET_VARIABLE}` is not set: set it, in this component and in the meetings component, to the same long random secret"),
         ));
     }
-    verify(secret, timestamp, signature, body, now).map_err(|e| refusal(&e))
+    let lapp_id = lapp_id_in_path(path).ok_or_else(|| {
+        error(
+            404,
+            "not_found",
+            Some("path"),
+            format!("`path`: a tenant Lapp is called at `.../{{LappId}}/{VALIDATE_SEGMENT}` (its LappId: 1 to 128 letters, digits, `-`, `_` or `.`), not `{path}`"),
+        )
+    })?;
+    verify(secret, lapp_id, env, timestamp, signature, body, now).map_err(|e| refusal(&e))
 }
 
 /// The 401 answering a refused signature: `{"error": "missing_signature" |
@@ -205,51 +219,111 @@ mod tests {
 
     #[test]
     fn only_a_signed_call_is_let_in() {
-        use recrules_sdk::hook::{sign, MAX_CLOCK_SKEW_S, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+        use recrules_sdk::hook::{
+            sign, ENV_HEADER, MAX_CLOCK_SKEW_S, SIGNATURE_HEADER, TIMESTAMP_HEADER,
+        };
+        use recrules_sdk::settings::LappEnv;
         let secret = "tenant-secret-0123456789";
+        let path = "/tenant/closed_stage/validate";
         let (body, at) = (context().to_string(), 1_795_000_000);
         let timestamp = at.to_string();
-        let signature = sign(secret, at, body.as_bytes());
-        let check = |timestamp: Option<&str>, signature: Option<&str>, body: &str, now: i64| {
-            check_signature(Some(secret), timestamp, signature, body.as_bytes(), now)
+        let signature = sign(secret, "closed_stage", LappEnv::Test, at, body.as_bytes());
+        let check = |path: &str,
+                     env: Option<&str>,
+                     timestamp: Option<&str>,
+                     signature: Option<&str>,
+                     body: &str,
+                     now: i64| {
+            check_signature(
+                Some(secret),
+                path,
+                env,
+                timestamp,
+                signature,
+                body.as_bytes(),
+                now,
+            )
         };
-        let signed = check(Some(&timestamp), Some(&signature), &body, at).expect("let in");
+        let test = Some("Test");
+        let signed =
+            check(path, test, Some(&timestamp), Some(&signature), &body, at).expect("let in");
         assert_eq!(signed.timestamp, at);
+        // Behind a base path, and with a trailing `/`, the Lapp is the same.
+        for prefixed in [
+            "/base/tenant/closed_stage/validate",
+            "/tenant/closed_stage/validate/",
+        ] {
+            assert_eq!(
+                check(
+                    prefixed,
+                    test,
+                    Some(&timestamp),
+                    Some(&signature),
+                    &body,
+                    at
+                ),
+                Ok(signed),
+                "{prefixed}"
+            );
+        }
         let tampered = body.replace("L-1", "L-2");
-        let wrong = sign("another-secret", at, body.as_bytes());
+        let wrong = sign(
+            "another-secret",
+            "closed_stage",
+            LappEnv::Test,
+            at,
+            body.as_bytes(),
+        );
+        let ts = Some(timestamp.as_str());
+        let sig = Some(signature.as_str());
         let refused = [
             (
-                check(None, Some(&signature), &body, at),
+                check(path, test, None, sig, &body, at),
                 "missing_signature",
                 TIMESTAMP_HEADER,
             ),
             (
-                check(Some(&timestamp), None, &body, at),
+                check(path, test, ts, None, &body, at),
                 "missing_signature",
                 SIGNATURE_HEADER,
             ),
             (
-                check(Some(&timestamp), Some(&signature), &tampered, at),
+                check(path, None, ts, sig, &body, at),
+                "missing_signature",
+                ENV_HEADER,
+            ),
+            (
+                check(path, Some("Prod"), ts, sig, &body, at),
+                "bad_signature",
+                ENV_HEADER,
+            ),
+            (
+                check(path, Some("Live"), ts, sig, &body, at),
                 "bad_signature",
                 SIGNATURE_HEADER,
             ),
             (
-                check(Some(&timestamp), Some(&wrong), &body, at),
+                check("/tenant/other/validate", test, ts, sig, &body, at),
                 "bad_signature",
                 SIGNATURE_HEADER,
             ),
             (
-                check(Some(&timestamp), Some("v1=00"), &body, at),
+                check(path, test, ts, sig, &tampered, at),
                 "bad_signature",
                 SIGNATURE_HEADER,
             ),
             (
-                check(
-                    Some(&timestamp),
-                    Some(&signature),
-                    &body,
-                    at + MAX_CLOCK_SKEW_S + 1,
-                ),
+                check(path, test, ts, Some(&wrong), &body, at),
+                "bad_signature",
+                SIGNATURE_HEADER,
+            ),
+            (
+                check(path, test, ts, Some("v2=00"), &body, at),
+                "bad_signature",
+                SIGNATURE_HEADER,
+            ),
+            (
+                check(path, test, ts, sig, &body, at + MAX_CLOCK_SKEW_S + 1),
                 "stale_timestamp",
                 TIMESTAMP_HEADER,
             ),
@@ -264,14 +338,21 @@ mod tests {
                 "{answer}"
             );
         }
-        for unset in [None, Some(""), Some("  ")] {
-            let given = check_signature(
-                unset,
-                Some(&timestamp),
-                Some(&signature),
-                body.as_bytes(),
-                at,
+        for elsewhere in [
+            "/tenant/closed_stage",
+            "/validate",
+            "/tenant/a%20b/validate",
+        ] {
+            let (status, answer) = check(elsewhere, test, ts, sig, &body, at).expect_err("refused");
+            assert_eq!(status, 404, "{elsewhere}");
+            let answer: Value = serde_json::from_slice(&answer).unwrap();
+            assert_eq!(
+                (answer["error"].as_str(), answer["field"].as_str()),
+                (Some("not_found"), Some("path"))
             );
+        }
+        for unset in [None, Some(""), Some("  ")] {
+            let given = check_signature(unset, path, test, ts, sig, body.as_bytes(), at);
             let (status, answer) = given.expect_err("refused");
             assert_eq!(status, 503, "{unset:?}");
             let answer: Value = serde_json::from_slice(&answer).unwrap();

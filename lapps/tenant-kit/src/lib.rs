@@ -23,19 +23,24 @@
 //!
 //! - a call not signed by the meetings Lapp: 401 `{"error", "field",
 //!   "message"}`. The meetings Lapp signs every call with the secret it
-//!   shares with the tenant Lapps: `x-lapp-timestamp` (its clock, unix
-//!   seconds) and `x-lapp-signature: v1=<hex HMAC-SHA256(secret,
-//!   "{timestamp}.{body}")>` ([`TIMESTAMP_HEADER`], [`SIGNATURE_HEADER`],
-//!   [`recrules_sdk::hook::sign`]). The component reads its own copy of the
-//!   secret from the Spin variable `tenant_lapp_secret` ([`SECRET_VARIABLE`],
-//!   declare it with `secret = true`) and answers `missing_signature`,
-//!   `bad_signature` (another body, timestamp or secret; compared in constant
-//!   time), `stale_timestamp` (more than [`MAX_CLOCK_SKEW_S`] from its clock)
-//!   or `replayed` (a signed request it answered before: it keeps the
-//!   signatures it accepted within the skew in the key-value store
-//!   `default`, which the component must be given). Without the variable the
+//!   shares with the tenant Lapps, for the Lapp and environment it calls:
+//!   `x-lapp-env` (`Live` or `Test`), `x-lapp-timestamp` (its clock, unix
+//!   seconds) and `x-lapp-signature: v2=<hex HMAC-SHA256(secret,
+//!   "{timestamp}\n{LappId}\n{env}\n{body}")>` ([`ENV_HEADER`],
+//!   [`TIMESTAMP_HEADER`], [`SIGNATURE_HEADER`], [`recrules_sdk::hook::sign`]).
+//!   The component learns its own `LappId` from the request's path (the
+//!   segment before `/validate`, whatever prefix comes before it) and reads
+//!   its own copy of the secret from the Spin variable `tenant_lapp_secret`
+//!   ([`SECRET_VARIABLE`], declare it with `secret = true`), and answers
+//!   `missing_signature`, `bad_signature` (another body, timestamp, secret,
+//!   Lapp or environment; compared in constant time), `stale_timestamp`
+//!   (more than [`MAX_CLOCK_SKEW_S`] from its clock) or `replayed` (a signed
+//!   request it answered before: it keeps the signatures it accepted within
+//!   the skew in the key-value store `default`, which the component must be
+//!   given), each naming the header at fault. Without the variable the
 //!   component answers every call 503 `misconfigured`: no tenant Lapp made
-//!   with the kit answers strangers;
+//!   with the kit answers strangers; on a path not ending with a `LappId`
+//!   and `/validate` it answers 404 `not_found`;
 //! - `POST` with a `HookContext` JSON body: 200 with the `HookOutcome` JSON;
 //! - a body that is not a `HookContext`: 400 `{"error": "bad_request",
 //!   "field": "lead.fields", "message": "..."}`, naming the field;
@@ -52,7 +57,8 @@ mod replay;
 pub use adapt::{check_signature, handle, method_not_allowed, refusal, unavailable, Validate};
 #[doc(no_inline)]
 pub use recrules_sdk::hook::{
-    HookContext, HookOutcome, MAX_CLOCK_SKEW_S, SECRET_VARIABLE, SIGNATURE_HEADER, TIMESTAMP_HEADER,
+    HookContext, HookOutcome, ENV_HEADER, MAX_CLOCK_SKEW_S, SECRET_VARIABLE, SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
 };
 
 use spin_sdk::http::{Method, Request, Response};
@@ -85,6 +91,8 @@ fn answer(req: &Request, validate: Validate) -> Result<(u16, Vec<u8>), (u16, Vec
         .ok_or_else(|| unavailable("this Lapp's clock is before 1970".to_owned()))?;
     let signed = check_signature(
         secret.as_deref(),
+        req.path(),
+        header(ENV_HEADER),
         header(TIMESTAMP_HEADER),
         header(SIGNATURE_HEADER),
         req.body(),

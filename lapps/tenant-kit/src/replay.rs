@@ -3,7 +3,8 @@
 //! same signed request is answered once.
 //!
 //! The component's route names its records (two tenant Lapps sharing one
-//! store are each called with the same signed body), in 16 records keyed by
+//! store keep apart; their signatures differ anyway, since a signature names
+//! the Lapp and its environment), in 16 records keyed by
 //! the digest's first hex digit, each a [`SeenSignatures`] changed by
 //! compare-and-swap ([`Store::update`]): of two racing copies of one
 //! request, one is admitted.

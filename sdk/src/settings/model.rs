@@ -200,6 +200,24 @@ pub enum LappEnv {
     Test,
 }
 
+impl LappEnv {
+    /// Its name in the settings and in the `x-lapp-env` header of calls to
+    /// tenant Lapps: `Live` or `Test`.
+    pub fn name(self) -> &'static str {
+        match self {
+            LappEnv::Live => "Live",
+            LappEnv::Test => "Test",
+        }
+    }
+
+    /// The environment named `name` (exactly `Live` or `Test`).
+    pub fn from_name(name: &str) -> Option<LappEnv> {
+        [LappEnv::Live, LappEnv::Test]
+            .into_iter()
+            .find(|env| env.name() == name)
+    }
+}
+
 /// `GeofenceValidation` (rule 12).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
