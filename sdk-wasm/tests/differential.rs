@@ -18,6 +18,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 
 use proptest::prelude::*;
+use recrules_sdk::session::EVENT_TYPES;
 use recrules_sdk::vector;
 use serde_json::{json, Map, Value};
 
@@ -317,24 +318,7 @@ fn recordings() -> impl Strategy<Value = Value> {
 }
 
 fn events() -> impl Strategy<Value = Value> {
-    let kinds = [
-        "start",
-        "pause",
-        "resume",
-        "stop",
-        "phone_call",
-        "app_backgrounded",
-        "app_foregrounded",
-        "app_killed",
-        "device_off",
-        "logout",
-        "offline",
-        "online",
-        "form_submitted",
-        "posted",
-        "post_failed",
-        "task_marked_incomplete",
-    ];
+    let kinds = EVENT_TYPES;
     prop::collection::vec(
         (
             0..kinds.len(),

@@ -158,8 +158,8 @@ impl Event {
     }
 }
 
-/// Every event's name, in the order of [`Event`]'s variants.
-const NAMES: &[&str] = &[
+/// Every event's `type`, as its JSON names it, in the order of [`Event`]'s variants.
+pub const EVENT_TYPES: &[&str] = &[
     "start",
     "pause",
     "resume",
@@ -199,10 +199,10 @@ impl<'de> Deserialize<'de> for Event {
                 ))
             }
         };
-        let kind = NAMES
+        let kind = EVENT_TYPES
             .iter()
             .position(|n| *n == name)
-            .ok_or_else(|| de::Error::unknown_variant(name, NAMES))?;
+            .ok_or_else(|| de::Error::unknown_variant(name, EVENT_TYPES))?;
         let fields: &'static [&'static str] = match kind {
             0 => &["at", "id"],
             3 => &["at", "size_bytes"],

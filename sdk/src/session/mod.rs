@@ -7,7 +7,7 @@
 
 mod event;
 
-pub use event::{Event, Platform};
+pub use event::{Event, Platform, EVENT_TYPES};
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;

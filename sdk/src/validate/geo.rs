@@ -24,13 +24,18 @@ impl Position {
     }
 
     /// The haversine distance to `other`, in meters.
+    ///
+    /// Computed with the `libm` crate rather than the platform's math library,
+    /// which may round differently in the last place: the phone (wasm) and the
+    /// server (native) must find the same distance, or a user at the radius's
+    /// edge could be let in by one and refused by the other.
     pub fn distance_m(self, other: Position) -> f64 {
         let (phi1, phi2) = (self.lat.to_radians(), other.lat.to_radians());
         let dphi = (other.lat - self.lat).to_radians();
         let dlambda = (other.lon - self.lon).to_radians();
-        let a =
-            (dphi / 2.0).sin().powi(2) + phi1.cos() * phi2.cos() * (dlambda / 2.0).sin().powi(2);
-        2.0 * EARTH_RADIUS_M * a.sqrt().clamp(0.0, 1.0).asin()
+        let (s_phi, s_lambda) = (libm::sin(dphi / 2.0), libm::sin(dlambda / 2.0));
+        let a = s_phi * s_phi + libm::cos(phi1) * libm::cos(phi2) * (s_lambda * s_lambda);
+        2.0 * EARTH_RADIUS_M * libm::asin(libm::sqrt(a).clamp(0.0, 1.0))
     }
 }
 
