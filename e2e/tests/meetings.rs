@@ -25,6 +25,27 @@ const NO_START_209: &str = "This activity cannot be added. Please add 'Appointme
 
 /// A host with org-1's keys, the OTP Lapp in Test with the `log` gateway, and `extra`.
 fn app(extra: &[(&str, &str)]) -> App {
+    app_on(free_port(), extra)
+}
+
+/// [`app`] with the meetings Lapp calling the example tenant Lapp served by the
+/// same host, both holding [`TENANT_SECRET`].
+fn app_with_example_tenant_lapp() -> App {
+    let port = free_port();
+    let origin = format!("http://127.0.0.1:{port}");
+    let base = format!("{origin}/tenant");
+    app_on(
+        port,
+        &[
+            ("tenant_lapp_base_url", &base),
+            ("tenant_lapp_origin", &origin),
+            ("tenant_lapp_secret", TENANT_SECRET),
+        ],
+    )
+}
+
+/// [`app`] on a chosen port (for variables that name the host's own address).
+fn app_on(port: u16, extra: &[(&str, &str)]) -> App {
     let keys = json!({ ORG: KEY }).to_string();
     let admin = json!({ ORG: ADMIN }).to_string();
     let mut vars = vec![
@@ -35,7 +56,7 @@ fn app(extra: &[(&str, &str)]) -> App {
         ("sms_template", "code:{code}"),
     ];
     vars.extend_from_slice(extra);
-    App::start(free_port(), &vars)
+    App::start(port, &vars)
 }
 
 /// A request as org-1 with `key` and more headers.
@@ -767,21 +788,7 @@ fn a_replayed_idempotency_key_posts_once() {
 
 #[test]
 fn the_example_tenant_lapp_refuses_a_closed_lead() {
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}/tenant");
-    let origin = format!("http://127.0.0.1:{port}");
-    let keys = json!({ ORG: KEY }).to_string();
-    let admin = json!({ ORG: ADMIN }).to_string();
-    let app = App::start(
-        port,
-        &[
-            ("org_api_keys", &keys),
-            ("org_admin_keys", &admin),
-            ("tenant_lapp_base_url", &base),
-            ("tenant_lapp_origin", &origin),
-            ("tenant_lapp_secret", TENANT_SECRET),
-        ],
-    );
+    let app = app_with_example_tenant_lapp();
     let mut settings: Value = serde_json::from_str(SEED_DUAL).unwrap();
     settings["Data"][0]["Validations"]["LappValidations"] =
         json!([{ "LappId": "tenant_closed_stage", "LappEnv": "Live" }]);
@@ -1074,22 +1081,8 @@ fn a_405_names_the_allowed_methods() {
 
 #[test]
 fn the_example_tenant_lapp_answers_signed_calls_only() {
-    let port = free_port();
-    let origin = format!("http://127.0.0.1:{port}");
-    let base = format!("{origin}/tenant");
-    let keys = json!({ ORG: KEY }).to_string();
-    let admin = json!({ ORG: ADMIN }).to_string();
     // The meetings Lapp calls the example tenant Lapp on the same host, both with the secret.
-    let app = App::start(
-        port,
-        &[
-            ("org_api_keys", &keys),
-            ("org_admin_keys", &admin),
-            ("tenant_lapp_base_url", &base),
-            ("tenant_lapp_origin", &origin),
-            ("tenant_lapp_secret", TENANT_SECRET),
-        ],
-    );
+    let app = app_with_example_tenant_lapp();
     let route = "/tenant/tenant_closed_stage/validate";
     let context = json!({
         "org": ORG, "lead": { "id": "L-1", "fields": {} }, "history": [],
