@@ -4,8 +4,11 @@
 # package's npm dev dependencies (`npm ci`), the build, clippy on the wasm
 # crate (with and without its test-only feature `vectors`), the Node tests
 # (every conformance vector identical to the native runner's, through the
-# test build dist/vectors/; session persistence, errors) and the TypeScript
-# check of the mobile example, then the native-vs-wasm differential proptest
+# test build dist/vectors/; session persistence, errors), the same tests
+# against the pure-JavaScript build (dist/js/ and dist/vectors-js/, made by
+# wasm2js for React Native's Hermes) in a Node without WebAssembly (and
+# again without TextDecoder and TextEncoder), and the
+# TypeScript check of the mobile example, then the native-vs-wasm differential proptest
 # (sdk-wasm/tests/differential.rs). Extra vector folders: VECTOR_DIRS. Honours CARGO_TARGET_DIR
 # and RECRULES_BIN.
 set -euo pipefail
@@ -27,6 +30,14 @@ fi
 # Only the `*.test.mjs` files: test/ also holds helpers run by other tests
 # (serve-vectors.mjs reads stdin), which `node --test test/` would run too.
 (cd "$pkg" && node --test test/*.test.mjs)
+# The JavaScript build, as React Native's Metro resolves the package (the
+# `react-native` condition), in a Node whose WebAssembly global is removed
+# (V8's --no-expose-wasm): the tests assert both (test/build.mjs).
+echo "test-wasm: the JavaScript build (dist/js/) in Node without WebAssembly"
+(cd "$pkg" && RECRULES_BUILD=js node --no-expose-wasm --conditions=react-native --test test/*.test.mjs)
+echo "test-wasm: the JavaScript build without WebAssembly, TextDecoder and TextEncoder (Hermes before React Native 0.85)"
+(cd "$pkg" && RECRULES_BUILD=js RECRULES_NO_TEXT_CODEC=1 node --no-expose-wasm --conditions=react-native \
+    --import ./test/no-text-codec.mjs --test test/*.test.mjs)
 (cd "$pkg" && npx tsc --noEmit -p tsconfig.json)
 # Differential: proptest-generated cases of every op, native sdk against the package.
 cargo test -q -p recrules-wasm --test differential -- --ignored

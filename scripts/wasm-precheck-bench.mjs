@@ -6,6 +6,9 @@
 // `LeadHistory`), as the native bench builds them once.
 //
 // Usage: node scripts/wasm-precheck-bench.mjs [N...]   (default: 10 200 10000)
+// The build measured: RECRULES_BUILD=node (default, dist/node/, WebAssembly)
+// or js (dist/js/, the wasm2js build for engines without WebAssembly; run it
+// in a Node without WebAssembly: `RECRULES_BUILD=js node --no-expose-wasm ...`).
 // Prints one JSON line per N: { n, ns_per_decision (lazy: `Rules.precheckFor`,
 // `now` as a number, `allowed` and the failures' rules and messages read, then
 // `free()`), held_ns_per_decision (the same into one held decision,
@@ -16,11 +19,15 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const require = createRequire(import.meta.url);
-const { LeadHistory, Rules, precheck } = require(path.join(repo, "packages/recrules/dist/node/recrules.js"));
+const build = process.env.RECRULES_BUILD || "node";
+if (build !== "node" && build !== "js") throw new Error(`RECRULES_BUILD must be \`node\` or \`js\`, not \`${build}\``);
+const { LeadHistory, Rules, precheck } =
+  build === "js"
+    ? await import(pathToFileURL(path.join(repo, "packages/recrules/dist/js/recrules.js")).href)
+    : createRequire(import.meta.url)(path.join(repo, "packages/recrules/dist/node/recrules.js"));
 
 const settingsText = readFileSync(path.join(repo, "fixtures/settings/seed-dual.json"), "utf8");
 const nowMs = Date.UTC(2026, 10, 20, 10, 0, 0);

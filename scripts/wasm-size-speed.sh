@@ -3,7 +3,9 @@
 #   size:  the shipped .wasm, raw and gzipped (goal: at most 150 KB gzipped),
 #          and the test build's (dist/vectors/, with `runVector`; not shipped);
 #   speed: `precheck` per decision in Node (wasm) against native, on the same
-#          inputs (sdk/benches/precheck.rs; goal: at most 3x native at 200 activities).
+#          inputs (sdk/benches/precheck.rs; goal: at most 3x native at 200 activities);
+#   the JavaScript build (dist/js/, wasm2js, for engines without WebAssembly):
+#          its size, and the same precheck in a Node without WebAssembly (no goal).
 # Expects the package built (scripts/build-wasm.sh). Honours CARGO_TARGET_DIR.
 set -euo pipefail
 
@@ -17,6 +19,14 @@ gz=$(gzip -9 -c "$wasm" | wc -c)
 test_wasm="packages/recrules/dist/vectors/recrules_bg.wasm"
 test_raw=$(wc -c < "$test_wasm")
 test_gz=$(gzip -9 -c "$test_wasm" | wc -c)
+js_dir="packages/recrules/dist/js"
+[ -f "$js_dir/recrules_bg.wasm.js" ] || { echo "wasm-size-speed: $js_dir/recrules_bg.wasm.js is missing; run scripts/build-wasm.sh" >&2; exit 1; }
+js_main_raw=$(wc -c < "$js_dir/recrules_bg.wasm.js")
+js_main_gz=$(gzip -9 -c "$js_dir/recrules_bg.wasm.js" | wc -c)
+js_all_raw=$(cat "$js_dir"/*.js | wc -c)
+js_all_gz=$(cat "$js_dir"/*.js | gzip -9 -c | wc -c)
+web_all_raw=$(cat packages/recrules/dist/web/*.js packages/recrules/dist/web/recrules_bg.wasm | wc -c)
+web_all_gz=$( (cat packages/recrules/dist/web/*.js | gzip -9 -c; gzip -9 -c packages/recrules/dist/web/recrules_bg.wasm) | wc -c)
 
 # Native: criterion prints `precheck/N  time: [low mid high]`; take the middle estimate, in ns.
 native_log="$(mktemp)"
@@ -33,6 +43,8 @@ native_ns() {
 }
 
 wasm_json="$(node scripts/wasm-precheck-bench.mjs 10 200 10000)"
+js_json="$(RECRULES_BUILD=js node --no-expose-wasm scripts/wasm-precheck-bench.mjs 10 200 10000)"
+js_ns() { echo "$js_json" | node -e 'const n = +process.argv[1], k = process.argv[2]; const rows = require("fs").readFileSync(0, "utf8").trim().split("\n").map(JSON.parse); console.log(rows.find((r) => r.n === n)[k]);' "$1" "$2"; }
 wasm_ns() { echo "$wasm_json" | node -e 'const n = +process.argv[1], k = process.argv[2]; const rows = require("fs").readFileSync(0, "utf8").trim().split("\n").map(JSON.parse); console.log(rows.find((r) => r.n === n)[k]);' "$1" "$2"; }
 
 kb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1024 }'; }
@@ -72,6 +84,29 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
     echo
     echo "Goal at 200 activities: at most 3x native. The machine (2 cores) is shared with other builds:"
     echo "ratios vary by about ±10% from run to run (load average $(cut -d' ' -f1-3 /proc/loadavg) at the end of this run)."
+    echo
+    echo "### The JavaScript build (engines without WebAssembly: React Native's Hermes)"
+    echo
+    echo "\`dist/js/\`: the same bindings with the .wasm turned into JavaScript by binaryen's \`wasm2js -Oz\`"
+    echo "(\`scripts/build-wasm.sh\`), chosen by the package's \`react-native\` condition and field. No goal"
+    echo "applies to it. Sizes as built (Metro's minifier shortens it further in a release bundle):"
+    echo
+    echo "| | raw | gzip -9 |"
+    echo "|---|---|---|"
+    echo "| \`dist/js/recrules_bg.wasm.js\` (the module as JavaScript) | $(kb "$js_main_raw") KB | $(kb "$js_main_gz") KB |"
+    echo "| all of \`dist/js/\` (+ the glue and its UTF-8 fallback) | $(kb "$js_all_raw") KB | $(kb "$js_all_gz") KB |"
+    echo "| all of \`dist/web/\`, for comparison (glue + .wasm) | $(kb "$web_all_raw") KB | $(kb "$web_all_gz") KB |"
+    echo
+    echo "\`precheck\` as above, the JavaScript build in Node started with \`--no-expose-wasm\` (no"
+    echo "WebAssembly at all; V8's JIT, so a phone's Hermes, an interpreter with no JIT, will be slower):"
+    echo
+    echo "| activities | native | Node wasm lazy | JS lazy | ratio to native | ratio to wasm | JS held | JS full JSON | JS one-shot |"
+    echo "|---|---|---|---|---|---|---|---|---|"
+    for n in 10 200 10000; do
+        nat=$(native_ns "$n"); w=$(wasm_ns "$n" ns_per_decision); j=$(js_ns "$n" ns_per_decision)
+        jh=$(js_ns "$n" held_ns_per_decision); jf=$(js_ns "$n" full_json_ns_per_decision); jo=$(js_ns "$n" one_shot_ns_per_decision)
+        echo "| $n | $(us "$nat") µs | $(us "$w") µs | $(us "$j") µs | $(ratio "$j" "$nat")x | $(ratio "$j" "$w")x | $(us "$jh") µs | $(us "$jf") µs | $(us "$jo") µs |"
+    done
     cat <<'NOTES'
 
 Before issue 6 (2026-11-25, same machine): 423.7 KB raw, 179.6 KB gzipped; `Rules.precheck` gave the

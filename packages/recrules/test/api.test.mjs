@@ -16,12 +16,17 @@ import {
   RecordingSession,
   Rules,
 } from "@recrules/rules";
-// The test build (dist/vectors/): the shipped package has no `runVector`.
-import { runVector } from "../dist/vectors/recrules.js";
+// The test build of the same build (dist/vectors/ or dist/vectors-js/, see
+// build.mjs): the shipped package has no `runVector`.
+import { assertBuild, build, runVector } from "./build.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const seedDual = readFileSync(path.join(here, "../../../fixtures/settings/seed-dual.json"), "utf8");
 const lead = { id: "L-1", fields: { Phone: "+919800000001" } };
+
+test(`the package is its ${build} build${build === "js" ? ", in a Node without WebAssembly" : ""}`, () => {
+  assertBuild();
+});
 
 test("a session persisted as JSON resumes where it was", () => {
   const session = new RecordingSession("ios", "L-1", 221, "T-9");
@@ -48,6 +53,20 @@ test("a session persisted as JSON resumes where it was", () => {
   assert.equal(resumed.taskOpen(), true);
   // The original is untouched by what the resumed copy did.
   assert.equal(session.status(), "recording");
+});
+
+test("strings beyond ASCII cross unchanged, both ways", () => {
+  // UTF-8 both ways (the JavaScript build's own where the engine has none).
+  const leadId = "L-é-₹-हिन्दी-𝄞";
+  const session = new RecordingSession("android", leadId, 221, "T-☃");
+  assert.throws(() => session.apply({ type: "start", at: "2026-11-20T10:00:00Z", id: "rec-ü-🎙" }),
+    { message: "RecordingSession.apply: recording id `rec-ü-🎙` must be 1 to 128 letters, digits, `-`, `_` or `.`" });
+  session.apply({ type: "start", at: "2026-11-20T10:00:00Z", id: "rec-1" });
+  const state = session.state();
+  assert.equal(state.lead_id, leadId);
+  assert.equal(state.task_id, "T-☃");
+  assert.deepEqual(RecordingSession.resume(JSON.stringify(session)).state(), state);
+  assert.throws(() => new RecordingSession("ios", "L", "₹"), /^Error: new RecordingSession: argument `activityCode` is not valid: invalid type: string "₹"/);
 });
 
 test("a refused session event throws with its code and leaves the session as it was", () => {

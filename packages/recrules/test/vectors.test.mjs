@@ -13,9 +13,11 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-// `runVector` is only in the package's test build (dist/vectors/, feature
-// `vectors` of sdk-wasm): the shipped .wasm leaves the conformance runner out.
-import { runVector } from "../dist/vectors/recrules.js";
+// `runVector` is only in the package's test builds (feature `vectors` of
+// sdk-wasm: dist/vectors/, or with RECRULES_BUILD=js the JavaScript one
+// dist/vectors-js/, see build.mjs): the shipped package leaves the
+// conformance runner out.
+import { assertBuild, build, runVector } from "./build.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../../..");
@@ -132,6 +134,10 @@ function nativeOutcomes(dirs) {
 const dirs = vectorDirs();
 const wasm = runAll(dirs);
 const native = nativeOutcomes(dirs);
+
+test(`the vectors run through the ${build} build${build === "js" ? ", in a Node without WebAssembly" : ""}`, () => {
+  assertBuild();
+});
 
 test("the folders hold vectors", () => {
   assert.ok(wasm.length > 0, `no vector found under ${dirs.join(", ")}`);
