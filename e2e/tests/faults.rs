@@ -415,6 +415,42 @@ fn an_end_killed_between_its_post_and_its_answer_is_not_posted_again() {
     }
 }
 
+#[test]
+fn a_retry_does_not_take_another_requests_activity_for_its_own() {
+    let mut host = durable_app();
+    // Entry 209 without its creation limit: one user may post several Starts.
+    let mut settings: Value = serde_json::from_str(SEED_DUAL).expect("the Dual seed");
+    let validations = settings["Data"][0]["Validations"]
+        .as_object_mut()
+        .expect("entry 209's validations");
+    validations.remove("ActivityCreationLimitValidation");
+    put_settings(&host.base, &settings.to_string());
+    let lead = "L-two-starts";
+    create_lead(&host.base, lead, "+919800000001", json!([]));
+    let meeting = json!({ "lead": lead, "activity_code": 209, "user": "U-1" });
+    let first = expect(&post(&host.base, "/meetings/start", "s-a", &meeting), 201);
+    // The store as a kill of request `s-a` before it posted leaves it: its
+    // claim stale, nothing of it in the history.
+    kill9(&mut host);
+    assert!(age_claim(&host, "s-a", true));
+    with_database(&host, |db| {
+        let history = format!("{ORG}/meetings/history/{lead}");
+        let mut record = stored(db, &history).expect("the lead's history");
+        let list = record["value"].as_array_mut().expect("a list");
+        list.retain(|posted| posted["id"] != first["activity_id"]);
+        record["version"] = json!(record["version"].as_u64().unwrap_or(0) + 1);
+        store(db, &history, &record);
+    });
+    host.restart();
+    // The same user's other request posts a Start of the same entry.
+    let other = expect(&post(&host.base, "/meetings/start", "s-b", &meeting), 201);
+    // `s-a`'s retry finds nothing of its own (the Start there is `s-b`'s) and posts.
+    let retried = expect(&post(&host.base, "/meetings/start", "s-a", &meeting), 201);
+    assert_ne!(retried["recovered"], true, "{retried}");
+    assert_ne!(retried["activity_id"], other["activity_id"]);
+    assert_eq!(codes(&host.base, lead), vec![209, 209]);
+}
+
 /// The code in the last SMS the `log` gateway kept for `phone`.
 fn last_code(base: &str, phone: &str) -> String {
     let path = format!("/otp/test/last-message?phone={}", phone.replace('+', "%2B"));

@@ -100,9 +100,10 @@ pub enum Claim {
     /// Go ahead: store this pending record first.
     Proceed(KeyRecord),
     /// Go ahead as the same request's retry: store `pending` first, then
-    /// look for what the earlier attempt posted after `since` (its claim
-    /// died, or its post's outcome is unknown), answer that if found, and
-    /// post only if not. If that cannot be told, store `previous` back.
+    /// look for what the earlier attempt posted (its claim died, or its
+    /// post's outcome is unknown; the posted activity carries the request's
+    /// tag, [`crate::meeting::request_tag`]), answer that if found, and post
+    /// only if not. If that cannot be told, store `previous` back.
     Resume {
         /// The pending record to store.
         pending: KeyRecord,

@@ -6,7 +6,9 @@
 //! (`{"id", "fields"}`, created by compare-and-swap) and its
 //! activities are one versioned record `{org}/meetings/history/{id}`: a list
 //! of [`PostedActivity`], appended by compare-and-swap, so concurrent posts
-//! never lose one another.
+//! never lose one another. Each activity's note carries the request that
+//! posted it ([`request_tag`]), as in the CRM, so a retry finds it
+//! ([`crate::recover`]).
 //!
 //! In `crm`, [`recrules_crm`] reads leads and histories and creates
 //! activities. The CRM records the API key's owner as every activity's
@@ -128,10 +130,14 @@ impl<'s> Backend<'s> {
             Backend::Kv { store, org } => {
                 let id = random_id("A")?;
                 let key = keys::history(org, &draft.lead_id);
+                let activity = ActivityDraft {
+                    note: tagged_note(&draft.note, &request_tag(org, by)),
+                    ..draft.clone()
+                };
                 store.update(&key, |mut list: Vec<PostedActivity>| {
                     list.push(PostedActivity {
                         id: id.clone(),
-                        activity: draft.clone(),
+                        activity: activity.clone(),
                     });
                     Ok(Change::Write(list, ()))
                 })?;
@@ -166,8 +172,8 @@ impl<'s> Backend<'s> {
     /// Crm: the activity the request `by` posted, if the CRM created it: the
     /// draft kept before the post, with the id of the activity of the
     /// draft's lead whose note carries the request's tag. `None` when the
-    /// request never posted, or the CRM did not create it. Kv: `None` (see
-    /// [`crate::recover`]).
+    /// request never posted, or the CRM did not create it. Kv: `None` (the
+    /// lead's history holds the tagged activity itself: [`crate::recover`]).
     pub async fn posted_by(&self, by: &str) -> Result<Option<PostedActivity>, Failure> {
         let Backend::Crm { cfg, store, org } = self else {
             return Ok(None);

@@ -88,8 +88,8 @@ where
         }
     };
     let recovered = match &resumed {
-        Some((previous, since)) => {
-            match posted_earlier(&store, org, &key, req.path(), req.body(), *since).await {
+        Some((previous, _)) => {
+            match posted_earlier(&store, org, &key, req.path(), req.body()).await {
                 Ok(found) => found,
                 Err(failure) => {
                     // Still not known whether the earlier attempt posted:

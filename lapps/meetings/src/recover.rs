@@ -13,19 +13,18 @@
 //! So a retry that resumes such a key first looks for what the earlier
 //! attempt posted:
 //!
-//! - with `activity_store` = `kv`, in the lead's history: an activity of the
-//!   request's code, by its user, created after the claim was made, and for
-//!   an End carrying the same recordings (ids and hashes);
-//! - with `crm`, in the lead's CRM history: the activity whose note carries
-//!   the request's tag ([`recrules_sdk::meeting::request_tag`]), posted from
-//!   the draft the request kept before it posted ([`Backend::posted_by`]).
+//! the activity whose note carries the request's tag
+//! ([`recrules_sdk::meeting::request_tag`]), which both stores write:
+//!
+//! - with `activity_store` = `kv`, in the lead's history;
+//! - with `crm`, in the lead's CRM history, answered from the draft the
+//!   request kept before it posted ([`Backend::posted_by`]).
 //!
 //! If there is one, the retry answers 201 with it (`"recovered": true`) and
 //! posts nothing; if there is none, it posts.
 
-use recrules_sdk::meeting::PostedActivity;
+use recrules_sdk::meeting::{request_tag, PostedActivity};
 use recrules_sdk::otp::OrgId;
-use recrules_sdk::time::Instant;
 use serde_json::{json, Value};
 
 use crate::backend::Backend;
@@ -33,69 +32,44 @@ use crate::keys;
 use crate::reply::{Failure, Store};
 
 /// What an earlier attempt of the request `key` with this `path` and
-/// `body` posted after `since`, as the 201 answer to give; `None` when it
-/// posted nothing.
+/// `body` posted, as the 201 answer to give; `None` when it posted nothing.
 pub async fn posted_earlier(
     store: &Store,
     org: &OrgId,
     key: &str,
     path: &str,
     body: &[u8],
-    since: Instant,
 ) -> Result<Option<(u16, Value)>, Failure> {
     let end = path.trim_end_matches('/') == "/meetings/end";
     let found = match Backend::choose(store, org)? {
-        Backend::Kv { .. } => in_kv(store, org, body, since)?,
+        Backend::Kv { .. } => in_kv(store, org, key, body)?,
         crm @ Backend::Crm { .. } => crm.posted_by(key).await?,
     };
     Ok(found.map(|posted| (201, answer(&posted, end))))
 }
 
-/// Kv: the activity in the lead's history that the request with `body`
-/// posted after `since`.
+/// Kv: the activity in the history of the body's lead whose note carries the
+/// request's tag.
 fn in_kv(
     store: &Store,
     org: &OrgId,
+    key: &str,
     body: &[u8],
-    since: Instant,
 ) -> Result<Option<PostedActivity>, Failure> {
     // The body was read by the route already; anything else finds nothing.
-    let Ok(body) = serde_json::from_slice::<Value>(body) else {
+    let Some(lead) = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|body| body["lead"].as_str().map(str::to_owned))
+    else {
         return Ok(None);
     };
-    let (Some(lead), Some(code), Some(user)) = (
-        body["lead"].as_str(),
-        body["activity_code"].as_u64(),
-        body["user"].as_str(),
-    ) else {
-        return Ok(None);
-    };
-    let recordings: Vec<(&str, &str)> = body["recordings"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|r| {
-            (
-                r["id"].as_str().unwrap_or_default(),
-                r["sha256"].as_str().unwrap_or_default(),
-            )
-        })
-        .collect();
+    let tag = request_tag(org, key);
     let history: Vec<PostedActivity> = store
-        .get_versioned(&keys::history(org, lead))?
+        .get_versioned(&keys::history(org, &lead))?
         .unwrap_or_default();
-    Ok(history.into_iter().find(|posted| {
-        let activity = &posted.activity;
-        let carried: Vec<(&str, &str)> = activity
-            .recordings
-            .iter()
-            .map(|r| (r.id.as_str(), r.sha256.as_str()))
-            .collect();
-        u64::from(activity.event_code) == code
-            && activity.user == user
-            && activity.created_on >= since
-            && carried == recordings
-    }))
+    Ok(history
+        .into_iter()
+        .find(|posted| posted.activity.note.contains(&tag)))
 }
 
 /// The answer of a recovered Start or End.
