@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 
 use chrono::DateTime;
 use recrules_e2e::app::{free_port, App};
+use recrules_e2e::crm_stub::{CrmStub, ACCESS_KEY, SECRET_KEY};
 use recrules_e2e::data::{ago, audio, expect, sha};
 use recrules_e2e::raw::{send, RawReply};
 use recrules_e2e::signed::{send_signed, send_with, signature, unix_now, Headers};
@@ -42,6 +43,17 @@ fn app_with_example_tenant_lapp() -> App {
             ("tenant_lapp_secret", TENANT_SECRET),
         ],
     )
+}
+
+/// [`app`] with the CRM backend on `crm`, the stub standing in for the CRM.
+fn crm_app(crm: &CrmStub) -> App {
+    app(&[
+        ("activity_store", "crm"),
+        ("crm_base_url", &crm.origin),
+        ("crm_origin", &crm.origin),
+        ("crm_access_key", ACCESS_KEY),
+        ("crm_secret_key", SECRET_KEY),
+    ])
 }
 
 /// [`app`] on a chosen port (for variables that name the host's own address).
@@ -836,16 +848,9 @@ fn the_example_tenant_lapp_refuses_a_closed_lead() {
 
 #[test]
 fn the_crm_backend_reads_leads_and_posts_activities() {
-    use recrules_e2e::crm_stub::{CrmStub, ACCESS_KEY, SECRET_KEY};
     let crm = CrmStub::start();
     crm.add_lead("L-c", json!({ "Phone": PHONE }));
-    let app = app(&[
-        ("activity_store", "crm"),
-        ("crm_base_url", &crm.origin),
-        ("crm_origin", &crm.origin),
-        ("crm_access_key", ACCESS_KEY),
-        ("crm_secret_key", SECRET_KEY),
-    ]);
+    let app = crm_app(&crm);
     put_settings(&app, SEED_DUAL);
     expect(&post(&app, "/leads", None, &json!({ "id": "L-x" })), 404);
     let unknown = expect(
@@ -1343,16 +1348,10 @@ fn an_upload_losing_its_commit_leaves_no_chunks() {
 
 #[test]
 fn an_end_whose_post_fails_gives_its_recording_and_start_back() {
-    use recrules_e2e::crm_stub::{CrmStub, Fault, ACCESS_KEY, SECRET_KEY};
+    use recrules_e2e::crm_stub::Fault;
     let crm = CrmStub::start();
     crm.add_lead("L-f", json!({ "Phone": PHONE }));
-    let app = app(&[
-        ("activity_store", "crm"),
-        ("crm_base_url", &crm.origin),
-        ("crm_origin", &crm.origin),
-        ("crm_access_key", ACCESS_KEY),
-        ("crm_secret_key", SECRET_KEY),
-    ]);
+    let app = crm_app(&crm);
     put_settings(&app, SEED_DUAL);
     let started = crm.add_activity(
         "L-f",
