@@ -7,8 +7,9 @@
 # test build dist/vectors/; session persistence, errors), the same tests
 # against the pure-JavaScript build (dist/js/ and dist/vectors-js/, made by
 # wasm2js for React Native's Hermes) in a Node without WebAssembly (and
-# again without TextDecoder and TextEncoder), and the
-# TypeScript check of the mobile example, then the native-vs-wasm differential proptest
+# again without TextDecoder and TextEncoder), the same builds on React
+# Native's Hermes VM (hermes-engine-cli: vectors, API tests, a leak test),
+# and the TypeScript check of the mobile examples, then the native-vs-wasm differential proptest
 # (sdk-wasm/tests/differential.rs). Extra vector folders: VECTOR_DIRS. Honours CARGO_TARGET_DIR
 # and RECRULES_BIN.
 set -euo pipefail
@@ -18,7 +19,13 @@ cd "$root"
 pkg="$root/packages/recrules"
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
 
-(cd "$pkg" && npm ci --no-audit --no-fund)
+# The package's dev dependencies (binaryen, TypeScript, Babel with the React
+# Native preset, hermes-engine-cli), from the npm registry at the versions of
+# package-lock.json: installed only when missing or when the lock changed.
+if ! cmp -s "$pkg/package-lock.json" "$pkg/node_modules/.recrules-installed-lock"; then
+    (cd "$pkg" && npm ci --no-audit --no-fund)
+    cp "$pkg/package-lock.json" "$pkg/node_modules/.recrules-installed-lock"
+fi
 scripts/build-wasm.sh
 cargo clippy -q -p recrules-wasm --target wasm32-unknown-unknown -- -D warnings
 cargo clippy -q -p recrules-wasm --target wasm32-unknown-unknown --features vectors -- -D warnings
@@ -38,6 +45,15 @@ echo "test-wasm: the JavaScript build (dist/js/) in Node without WebAssembly"
 echo "test-wasm: the JavaScript build without WebAssembly, TextDecoder and TextEncoder (Hermes before React Native 0.85)"
 (cd "$pkg" && RECRULES_BUILD=js RECRULES_NO_TEXT_CODEC=1 node --no-expose-wasm --conditions=react-native \
     --import ./test/no-text-codec.mjs --test test/*.test.mjs)
+# React Native's engine itself: the Hermes VM of the `hermes-engine-cli`
+# package (0.12.0, a dev dependency installed by `npm ci` above, no other
+# download), running bytecode from bundles made as a React Native app makes
+# them (Babel with @react-native/babel-preset): every vector identical to the
+# native runner's, the API tests, and 100,000 decisions that leave memory
+# bounded without FinalizationRegistry (test/hermes/hermes.test.mjs).
+echo "test-wasm: the JavaScript build on Hermes $(cd "$pkg" && node -e 'console.log(require("hermes-engine-cli/package.json").version)')"
+(cd "$pkg" && node --test test/hermes/*.test.mjs)
+# The mobile examples type-check against the package's types.
 (cd "$pkg" && npx tsc --noEmit -p tsconfig.json)
 # Differential: proptest-generated cases of every op, native sdk against the package.
 cargo test -q -p recrules-wasm --test differential -- --ignored

@@ -43,6 +43,9 @@ native_ns() {
 }
 
 wasm_json="$(node scripts/wasm-precheck-bench.mjs 10 200 10000)"
+hermes_json="$(node scripts/wasm-hermes-bench.mjs 10 200)"
+hermes_version="$(cd packages/recrules && node -e 'console.log(require("hermes-engine-cli/package.json").version)')"
+hermes_ns() { echo "$hermes_json" | node -e 'const n = +process.argv[1], k = process.argv[2]; const rows = require("fs").readFileSync(0, "utf8").trim().split("\n").map(JSON.parse); console.log(rows.find((r) => r.n === n)[k]);' "$1" "$2"; }
 js_json="$(RECRULES_BUILD=js node --no-expose-wasm scripts/wasm-precheck-bench.mjs 10 200 10000)"
 js_ns() { echo "$js_json" | node -e 'const n = +process.argv[1], k = process.argv[2]; const rows = require("fs").readFileSync(0, "utf8").trim().split("\n").map(JSON.parse); console.log(rows.find((r) => r.n === n)[k]);' "$1" "$2"; }
 wasm_ns() { echo "$wasm_json" | node -e 'const n = +process.argv[1], k = process.argv[2]; const rows = require("fs").readFileSync(0, "utf8").trim().split("\n").map(JSON.parse); console.log(rows.find((r) => r.n === n)[k]);' "$1" "$2"; }
@@ -106,6 +109,19 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
         nat=$(native_ns "$n"); w=$(wasm_ns "$n" ns_per_decision); j=$(js_ns "$n" ns_per_decision)
         jh=$(js_ns "$n" held_ns_per_decision); jf=$(js_ns "$n" full_json_ns_per_decision); jo=$(js_ns "$n" one_shot_ns_per_decision)
         echo "| $n | $(us "$nat") µs | $(us "$w") µs | $(us "$j") µs | $(ratio "$j" "$nat")x | $(ratio "$j" "$w")x | $(us "$jh") µs | $(us "$jf") µs | $(us "$jo") µs |"
+    done
+    echo
+    echo "### On Hermes $hermes_version (React Native's engine, hermes-engine-cli)"
+    echo
+    echo "\`scripts/wasm-hermes-bench.mjs\`: \`dist/js/\` bundled as React Native bundles it (Babel with"
+    echo "\`@react-native/babel-preset\`), compiled by \`hermesc -O\`, run by the \`hermes\` VM (an interpreter,"
+    echo "no JIT). Timer: \`Date.now()\` over rounds of 200 to 400 ms, median of 5. Goals at 200 activities:"
+    echo "history construction within 1 ms, one-shot precheck from plain data within 2 ms, held precheck within 10 µs."
+    echo
+    echo "| activities | \`fromColumns\` | \`new LeadHistory\` (objects) | held (\`precheckInto\`, read) | \`decide\` (plain) | \`precheckFor\` + \`free\` | one-shot, columns | one-shot, objects |"
+    echo "|---|---|---|---|---|---|---|---|"
+    for n in 10 200; do
+        echo "| $n | $(us "$(hermes_ns "$n" columns_ns)") µs | $(us "$(hermes_ns "$n" objects_ns)") µs | $(us "$(hermes_ns "$n" held_ns)") µs | $(us "$(hermes_ns "$n" decide_ns)") µs | $(us "$(hermes_ns "$n" lazy_ns)") µs | $(us "$(hermes_ns "$n" one_shot_columns_ns)") µs | $(us "$(hermes_ns "$n" one_shot_ns)") µs |"
     done
     cat <<'NOTES'
 

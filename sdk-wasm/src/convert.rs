@@ -88,9 +88,8 @@ impl Arg {
             }
         };
         match millis {
-            Some(ms) if ms.is_finite() && ms.fract() == 0.0 && ms.abs() <= 8.64e15 => {
-                DateTime::from_timestamp_millis(ms as i64)
-                    .ok_or_else(|| self.error("is out of range"))
+            Some(ms) if whole_millis(ms) => {
+                from_millis(ms).ok_or_else(|| self.error("is out of range"))
             }
             Some(_) if value.as_f64().is_some() => {
                 Err(self.error("must be whole milliseconds since 1970 (or an RFC 3339 string)"))
@@ -124,7 +123,6 @@ impl Arg {
     }
 
     /// Reads the argument as a string; `undefined` and `null` are `None`.
-    #[cfg(feature = "vectors")]
     pub(crate) fn optional_text(self, value: &JsValue) -> Result<Option<String>, JsValue> {
         if value.is_undefined() || value.is_null() {
             return Ok(None);
@@ -155,6 +153,17 @@ impl Arg {
         serde_json::from_value(value)
             .map_err(|e| self.error(format!("is not valid: {}", detail(e))))
     }
+}
+
+/// Whether `ms` is a number of milliseconds an instant may be given as: whole,
+/// and within the range of a JS `Date` (±8.64e15).
+pub(crate) fn whole_millis(ms: f64) -> bool {
+    ms.is_finite() && ms.fract() == 0.0 && ms.abs() <= 8.64e15
+}
+
+/// The instant `ms` milliseconds after 1970-01-01T00:00:00Z (`ms` whole, see [`whole_millis`]).
+pub(crate) fn from_millis(ms: f64) -> Option<Instant> {
+    DateTime::from_timestamp_millis(ms as i64)
 }
 
 /// A JS `Error` with `message`.

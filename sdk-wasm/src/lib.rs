@@ -39,11 +39,38 @@ use wasm_bindgen::prelude::*;
 #[global_allocator]
 static ALLOCATOR: alloc::Recycling = alloc::Recycling::new();
 
-/// The two TypeScript types the Rust types refer to without deriving them.
+/// The TypeScript types the Rust types refer to without deriving them.
 #[wasm_bindgen(typescript_custom_section)]
 const TS_SHARED_TYPES: &str = r#"
 /** A moment in UTC, as an RFC 3339 string (`2026-11-20T10:00:00Z`). Arguments also take a `Date`. */
 export type Instant = string;
+/** A precheck's outcome as a plain object (`Rules.decide`): nothing to free. */
+export interface Verdict {
+    /** True when no validation failed. */
+    allowed: boolean;
+    /** The rules that failed, by their settings names, in the order of rule 13. */
+    failedRules: Rule[];
+    /** What the user is shown for each failure, in the same order. */
+    failureMessages: string[];
+    /** The account's message shown before the recording begins. */
+    message?: string;
+    /** The lead's phone fields an OTP may be sent to (only with `OTPValidation`). */
+    otpPhones?: string[];
+}
+/**
+ * A lead's activities as columns, in one order: the fast form of `Activity[]`
+ * (no JSON, no date text), as `LeadHistory.fromColumns` takes them.
+ */
+export interface ActivityColumns {
+    /** Each activity's code. */
+    eventCodes: Uint32Array | number[];
+    /** Each activity's creation, in milliseconds since 1970 (`Date.parse(created_on)`). */
+    createdOn: Float64Array | number[];
+    /** Each activity's id (only `planEnd` reads them). */
+    ids?: string[] | null;
+    /** Each activity's user, or null (only `planEnd` reads them). */
+    users?: (string | null)[] | null;
+}
 /** Any JSON value. */
 export type Value = null | boolean | number | string | Value[] | { [key: string]: Value };
 "#;

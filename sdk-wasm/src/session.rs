@@ -8,7 +8,9 @@ use crate::convert::{error, to_js, Arg};
 /// A recording session for one lead and entry (rule 18): fed the app's events,
 /// it says what to keep, discard and post, and lists the pending recordings.
 /// `state()` (also `JSON.stringify(session)`) is the JSON to persist;
-/// `RecordingSession.resume(state)` continues it after a restart.
+/// `RecordingSession.resume(state)` continues it after a restart. It lives
+/// in the rules' memory: call `free()` when the meeting's screen goes away
+/// (engines without `FinalizationRegistry` never free a forgotten one).
 #[wasm_bindgen]
 pub struct RecordingSession {
     inner: Session,

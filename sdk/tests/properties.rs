@@ -3,12 +3,12 @@
 
 use chrono::{Duration, TimeZone, Utc};
 use proptest::prelude::*;
-use recrules_sdk::lead::{Activity, Lead};
+use recrules_sdk::lead::{Activities, Activity, IndexedHistory, Lead};
 use recrules_sdk::plan::{minutes_two_places, plan_end, EndInput};
 use recrules_sdk::session::{Event, Platform, Session};
 use recrules_sdk::settings::check_settings;
 use recrules_sdk::time::Instant;
-use recrules_sdk::validate::{precheck, PrecheckInput, Window};
+use recrules_sdk::validate::{precheck, precheck_on_device, PrecheckInput, Window};
 use recrules_sdk::vector;
 use serde_json::{json, Value};
 
@@ -205,6 +205,53 @@ proptest! {
         let after = Window::of(&more, code, now, days).count();
         prop_assert!(after >= before);
         prop_assert!(after <= before + 1);
+    }
+
+    /// The device's indexed history answers as the slice of its activities,
+    /// which defines the rules: same counts, same n-th earliest, same
+    /// decisions, appended in any order. Instants cluster around the windows'
+    /// edges (to the nanosecond) so that `>=` at the edge is exercised.
+    #[test]
+    fn an_indexed_history_decides_as_its_activities(
+        base in 1_700_000_000i64..1_800_000_000,
+        items in prop::collection::vec((
+            prop_oneof![Just(167u32), Just(154), Just(221), 1u32..4],
+            prop_oneof![Just(0i64), Just(1), Just(2), Just(3), Just(5), 0i64..8],
+            prop_oneof![Just(0i64), Just(-1), Just(1), -86_400i64..86_400],
+            prop_oneof![Just(0u32), Just(1), Just(999_999_999), 0u32..1_000_000_000],
+        ), 0..60),
+        now_nanos in prop_oneof![Just(0u32), Just(1), 0u32..1_000_000_000],
+        code in prop_oneof![Just(221u32), Just(222), Just(209), Just(210)],
+        otp in prop::option::of(0i64..2000),
+        probe in (1u32..4, 0u32..9, 0usize..8),
+    ) {
+        let now = Utc.timestamp_opt(base, now_nanos).unwrap();
+        let history: Vec<Activity> = items.iter().enumerate().map(|(i, (c, days, secs, nanos))| Activity {
+            id: format!("A-{i}"),
+            event_code: *c,
+            created_on: Utc.timestamp_opt(base - days * 86_400 + secs, *nanos).unwrap(),
+            user: None,
+        }).collect();
+        let indexed = IndexedHistory::from_activities(history.clone());
+        prop_assert_eq!(indexed.activities(), history.as_slice());
+        let (c, days, nth) = probe;
+        let start = now - Duration::days(i64::from(days));
+        prop_assert_eq!(indexed.count_since(c, start), history.as_slice().count_since(c, start));
+        prop_assert_eq!(indexed.nth_since(c, start, nth), history.as_slice().nth_since(c, start, nth));
+        let lead = Lead { id: "L".into(), fields: [("Phone".to_owned(), json!("+91 98"))].into() };
+        let input = PrecheckInput {
+            activity_code: code,
+            user: "U-1".into(),
+            user_location: None,
+            otp_verified_at: otp.map(|s| now - Duration::seconds(s)),
+        };
+        for seed in [SEED_DUAL, SEED_SINGLE] {
+            let settings = check_settings(seed).settings.unwrap();
+            prop_assert_eq!(
+                precheck_on_device(&settings, &lead, &indexed, &input, now),
+                precheck_on_device(&settings, &lead, &history, &input, now)
+            );
+        }
     }
 
     #[test]

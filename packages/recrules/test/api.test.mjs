@@ -1,11 +1,12 @@
 // The package's API beyond the vectors: the session persisted as JSON and
 // resumed, the precheck's provisional flag, the OTP countdown, and thrown
 // errors on bad input.
+//
+// The same file runs on React Native's Hermes too (test/hermes/): there
+// `node:test`, `node:assert/strict`, ./build.mjs and ./fixtures.mjs are
+// replaced by small stand-ins (test/hermes/shims/), so it reads no file itself.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 
 import {
   checkSettings,
@@ -13,15 +14,15 @@ import {
   otpResendCountdown,
   planEnd,
   precheck,
+  PrecheckDecision,
   RecordingSession,
   Rules,
 } from "@recrules/rules";
 // The test build of the same build (dist/vectors/ or dist/vectors-js/, see
 // build.mjs): the shipped package has no `runVector`.
 import { assertBuild, build, runVector } from "./build.mjs";
+import { seedDual } from "./fixtures.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const seedDual = readFileSync(path.join(here, "../../../fixtures/settings/seed-dual.json"), "utf8");
 const lead = { id: "L-1", fields: { Phone: "+919800000001" } };
 
 test(`the package is its ${build} build${build === "js" ? ", in a Node without WebAssembly" : ""}`, () => {
@@ -184,4 +185,73 @@ test("bad input throws an Error naming the function, the argument and what is wr
 test("a Rules method takes a LeadHistory, not a plain object", () => {
   const rules = new Rules(seedDual);
   assert.throws(() => rules.precheck(lead, { activity_code: 221, user: "U" }, "2026-11-20T10:00:00Z"), Error);
+});
+
+test("a history from columns, appended to, decides as the same activities as objects", () => {
+  const rules = new Rules(seedDual);
+  const nowMs = Date.parse("2026-11-20T10:00:00Z");
+  const otpMs = nowMs - 3 * 60000;
+  const activities = [];
+  const kinds = [167, 154, 221, 222, 100, 101, 167, 167, 167];
+  for (let i = 0; i < 40; i++) {
+    const at = new Date(nowMs - 53 * i * 60000).toISOString();
+    activities.push({ id: `A-${i}`, event_code: kinds[i % kinds.length], created_on: at, user: i % 2 ? "U-1" : "U-2" });
+  }
+  const objects = new LeadHistory(lead, activities);
+  const codes = new Uint32Array(activities.map((a) => a.event_code));
+  const times = new Float64Array(activities.map((a) => Date.parse(a.created_on)));
+  const columns = LeadHistory.fromColumns(lead, codes, times, activities.map((a) => a.id), activities.map((a) => a.user));
+  assert.equal(columns.length, 40);
+  for (const at of [nowMs, nowMs + 86400000, nowMs + 2 * 86400000 + 1000]) {
+    const expected = rules.precheckFor(objects, 221, "U-1", at, otpMs).toJSON();
+    assert.deepEqual(rules.precheckFor(columns, 221, "U-1", at, otpMs).toJSON(), expected);
+    // The one-shot with columns, and the plain verdict.
+    const input = { activity_code: 221, user: "U-1", otp_verified_at: new Date(otpMs).toISOString() };
+    assert.deepEqual(precheck(seedDual, lead, { eventCodes: codes, createdOn: times }, input, at), expected);
+    const verdict = rules.decide(columns, 221, "U-1", at, otpMs);
+    assert.deepEqual(verdict, {
+      allowed: expected.allowed,
+      failedRules: expected.failures.map((f) => f.rule),
+      failureMessages: expected.failures.map((f) => f.message),
+      ...(expected.message === undefined ? {} : { message: expected.message }),
+      ...(expected.otp_phones === undefined ? {} : { otpPhones: expected.otp_phones }),
+    });
+  }
+  // planEnd reads the ids and users.
+  const end = { activity_code: 222, user: "U-1", recordings: [] };
+  assert.deepEqual(rules.planEnd(columns, end, nowMs), rules.planEnd(objects, end, nowMs));
+  // Appended, in any order: the same as built with them.
+  const more = [{ id: "N-1", event_code: 167, created_on: "2026-11-20T09:59:00Z", user: "U-1" }, { id: "N-2", event_code: 154, created_on: "2026-11-01T00:00:00Z" }];
+  for (const a of more) columns.append(a.event_code, a.created_on, a.id, a.user ?? null);
+  const all = new LeadHistory(lead, [...activities, ...more]);
+  assert.equal(columns.length, 42);
+  assert.deepEqual(rules.precheckFor(columns, 221, "U-1", nowMs, otpMs).toJSON(), rules.precheckFor(all, 221, "U-1", nowMs, otpMs).toJSON());
+  assert.throws(() => LeadHistory.fromColumns(lead, [1, 2], [nowMs]), /^Error: LeadHistory\.fromColumns: argument `createdOn` has 1 items, `eventCodes` 2/);
+  assert.throws(() => LeadHistory.fromColumns(lead, [1], [0.5]), /^Error: LeadHistory\.fromColumns: argument `createdOn` is not valid at `\[0\]`: must be whole milliseconds/);
+  assert.throws(() => LeadHistory.fromColumns(lead, [1], [0], [7]), /^Error: LeadHistory\.fromColumns: argument `ids` is not valid at `\[0\]`: must be a string/);
+  assert.throws(() => precheck(seedDual, lead, { eventCodes: [1], createdOn: [] }, { activity_code: 221, user: "U" }, nowMs),
+    /^Error: precheck: argument `history\.createdOn` has 0 items/);
+  objects.free();
+  columns.free();
+  all.free();
+  rules.free();
+});
+
+test("a decision made before any precheck is undecided, then decided into", () => {
+  const rules = new Rules(seedDual);
+  const record = new LeadHistory(lead, []);
+  const held = new PrecheckDecision();
+  assert.equal(held.allowed, false);
+  assert.equal(held.failureCount, 0);
+  assert.deepEqual(held.failedRules, []);
+  rules.precheckInto(held, record, 221, "U-1", "2026-11-20T10:00:00Z");
+  const expected = rules.precheckFor(record, 221, "U-1", "2026-11-20T10:00:00Z").toJSON();
+  assert.deepEqual(held.toJSON(), expected);
+  assert.deepEqual(held.failureMessages, expected.failures.map((f) => f.message));
+  // The lists read are copies: changing one changes nothing.
+  held.failedRules.push("x");
+  assert.deepEqual(held.failedRules, expected.failures.map((f) => f.rule));
+  held.free();
+  record.free();
+  rules.free();
 });

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::geo::Position;
 use super::messages::*;
 use super::window::Window;
-use crate::lead::{Activity, EventCode, Lead};
+use crate::lead::{Activities, EventCode, Lead};
 use crate::limits::OTP_APPROVAL_VALIDITY_S;
 use crate::settings::{CreationLimit, Geofence, PostedCount};
 use crate::time::Instant;
@@ -30,6 +30,41 @@ pub enum Rule {
     OtpValidation,
     /// An item of `LappValidations`: a tenant's validation Lapp, called by the server.
     LappValidations,
+}
+
+impl Rule {
+    /// The rule's settings name, as in the JSON form (`"OTPValidation"`), without serde.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::RecordingEnabled => "RecordingEnabled",
+            Rule::UnknownActivity => "UnknownActivity",
+            Rule::ActivityCreationLimitValidation => "ActivityCreationLimitValidation",
+            Rule::ActivityPostedCountValidations => "ActivityPostedCountValidations",
+            Rule::GeofenceValidation => "GeofenceValidation",
+            Rule::OtpValidation => "OTPValidation",
+            Rule::LappValidations => "LappValidations",
+        }
+    }
+}
+
+#[cfg(test)]
+mod rule_name_tests {
+    use super::Rule;
+
+    #[test]
+    fn a_rules_name_is_its_json_form() {
+        for rule in [
+            Rule::RecordingEnabled,
+            Rule::UnknownActivity,
+            Rule::ActivityCreationLimitValidation,
+            Rule::ActivityPostedCountValidations,
+            Rule::GeofenceValidation,
+            Rule::OtpValidation,
+            Rule::LappValidations,
+        ] {
+            assert_eq!(serde_json::to_value(rule).unwrap(), rule.name());
+        }
+    }
 }
 
 /// One validation's verdict, with what it found.
@@ -117,8 +152,12 @@ fn span(seconds: i64) -> String {
 }
 
 /// Rule 9: fails when the window already holds `ActivityCount` or more.
-pub(super) fn creation_limit(limit: &CreationLimit, history: &[Activity], now: Instant) -> Check {
-    let window = Window::of(
+pub(super) fn creation_limit(
+    limit: &CreationLimit,
+    history: &dyn Activities,
+    now: Instant,
+) -> Check {
+    let window = Window::over(
         history,
         limit.restricted_activity,
         now,
@@ -157,10 +196,10 @@ pub(super) fn creation_limit(limit: &CreationLimit, history: &[Activity], now: I
 pub(super) fn posted_count(
     index: usize,
     item: &PostedCount,
-    history: &[Activity],
+    history: &dyn Activities,
     now: Instant,
 ) -> Check {
-    let window = Window::of(history, item.activity, now, item.time_interval_in_days);
+    let window = Window::over(history, item.activity, now, item.time_interval_in_days);
     let count = window.count();
     let passed = count >= item.minimum_activity_count;
     let reason = format!(

@@ -17,7 +17,7 @@ pub use window::Window;
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
-use crate::lead::{Activity, EventCode, Lead};
+use crate::lead::{Activities, Activity, EventCode, Lead};
 use crate::limits::OTP_APPROVAL_VALIDITY_S;
 use crate::settings::{Entry, Mode, Settings};
 use crate::time::Instant;
@@ -99,6 +99,19 @@ pub fn precheck(
     input: &PrecheckInput,
     now: Instant,
 ) -> Decision {
+    precheck_over(settings, lead, &history, input, now)
+}
+
+/// [`precheck`] over any form of the history ([`Activities`], such as an
+/// [`IndexedHistory`](crate::lead::IndexedHistory)): the same decision (one
+/// copy of the rules' code for every form: a `dyn`, not a generic).
+pub fn precheck_over(
+    settings: &Settings,
+    lead: &Lead,
+    history: &dyn Activities,
+    input: &PrecheckInput,
+    now: Instant,
+) -> Decision {
     let mut checks = Vec::new();
     if !settings.recording_enabled {
         checks.push(Check::fail(
@@ -162,13 +175,13 @@ pub fn precheck(
 pub fn precheck_on_device(
     settings: &Settings,
     lead: &Lead,
-    history: &[Activity],
+    history: &dyn Activities,
     input: &PrecheckInput,
     now: Instant,
 ) -> Decision {
     Decision {
         provisional: true,
-        ..precheck(settings, lead, history, input, now)
+        ..precheck_over(settings, lead, history, input, now)
     }
 }
 

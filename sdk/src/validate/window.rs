@@ -2,12 +2,12 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::lead::{Activity, EventCode};
+use crate::lead::{Activities, Activity, EventCode};
 use crate::time::{days, next_whole_second, Instant};
 
 /// The activities of one code in a rolling window of `N` days ending at `now`.
-pub struct Window<'h> {
-    history: &'h [Activity],
+pub struct Window<'h, H: ?Sized = [Activity]> {
+    history: &'h H,
     code: EventCode,
     /// `now - N x 24 h`: activities created at or after it are inside
     /// (those dated after `now` included). A window reaching back past the
@@ -21,14 +21,18 @@ pub struct Window<'h> {
 impl<'h> Window<'h> {
     /// The activities of `code` in the `length_days`-day window ending at `now`. One pass, no allocation.
     pub fn of(history: &'h [Activity], code: EventCode, now: Instant, length_days: u32) -> Self {
+        Window::over(history, code, now, length_days)
+    }
+}
+
+impl<'h, H: Activities + ?Sized> Window<'h, H> {
+    /// [`Window::of`] over any form of the history ([`Activities`]).
+    pub fn over(history: &'h H, code: EventCode, now: Instant, length_days: u32) -> Self {
         let length = days(length_days);
         let start = now
             .checked_sub_signed(length)
             .unwrap_or(DateTime::<Utc>::MIN_UTC);
-        let count = history
-            .iter()
-            .filter(|a| a.event_code == code && a.created_on >= start)
-            .count();
+        let count = history.count_since(code, start);
         Window {
             history,
             code,
@@ -49,13 +53,7 @@ impl<'h> Window<'h> {
     /// past the latest instant (an activity dated near the end of time).
     pub fn leaves_below(&self, limit: u32) -> Option<Instant> {
         let excess = (self.count as usize).checked_sub(limit as usize)?;
-        let mut inside: Vec<Instant> = self
-            .history
-            .iter()
-            .filter(|a| a.event_code == self.code && a.created_on >= self.start)
-            .map(|a| a.created_on)
-            .collect();
-        let (_, leaving, _) = inside.select_nth_unstable(excess);
+        let leaving = self.history.nth_since(self.code, self.start, excess)?;
         let left = leaving.checked_add_signed(self.length)?;
         left.checked_add_signed(Duration::seconds(1))?;
         Some(next_whole_second(left))
