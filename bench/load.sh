@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Load benchmark of the OTP Lapp (not run in CI): the release host serving the
-# release Lapp on loopback, driven by oha at a fixed rate, next to a native
-# baseline of the same handler logic (criterion, sdk/benches/otp_verify.rs).
+# release Lapp on loopback, driven by oha at a fixed rate, once with the Lapps'
+# state in SQLite and once in PostgreSQL (the throwaway cluster of
+# scripts/postgres.sh), next to a native baseline of the same handler logic
+# (criterion, sdk/benches/otp_verify.rs).
 #
 #   bash bench/load.sh            # 500 req/s for 20 s on each route
 #   RATE=200 DURATION=10s bash bench/load.sh
@@ -13,8 +15,10 @@
 #                 SMS the `log` gateway kept for one send made beforehand);
 # then verify with no rate limit for 10 s (the headroom).
 #
-# Prints a Markdown table (p50, p99, throughput, status codes) to stdout and
-# keeps oha's JSON reports under target/bench-load/. Loopback only; bounded.
+# Prints a Markdown table (p50, p99, throughput, status codes; a row per route
+# and store) to stdout and keeps oha's JSON reports under
+# target/bench-load/{sqlite,postgres}/. Loopback only; bounded.
+#   STORES="sqlite" bash bench/load.sh     # one store only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,11 +47,15 @@ wasm=$(pwd)/target/wasm32-wasip2/wasm-release/recrules_otp.wasm
 mkdir -p "$out"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/recrules-load.XXXXXX")
 host_pid=""
-cleanup() {
+stop_host() {
   if [[ -n $host_pid ]] && kill -0 "$host_pid" 2>/dev/null; then
     kill "$host_pid" 2>/dev/null || true
     wait "$host_pid" 2>/dev/null || true
   fi
+  host_pid=""
+}
+cleanup() {
+  stop_host
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -63,6 +71,9 @@ name = "recrules-load"
 org_api_keys = { default = "", secret = true }
 lapp_env = { default = "Test" }
 sms_gateway = { default = "log" }
+state_store = { default = "sqlite" }
+postgres_url = { default = "", secret = true }
+postgres_origin = { default = "postgres://127.0.0.1:5432" }
 
 [[trigger.http]]
 route = "/otp/..."
@@ -70,9 +81,12 @@ component = "otp"
 
 [component.otp]
 source = "$wasm"
-key_value_stores = ["default"]
+sqlite_databases = ["default"]
+allowed_outbound_hosts = ["{{ postgres_origin }}"]
 
 [component.otp.variables]
+state_store = "{{ state_store }}"
+postgres_url = "{{ postgres_url }}"
 org_api_keys = "{{ org_api_keys }}"
 remaining_retry_count = ""
 retry_time_interval = ""
@@ -88,83 +102,105 @@ twilio_auth_token = ""
 twilio_from = ""
 EOF
 
-say "starting the host"
-SPIN_VARIABLE_ORG_API_KEYS="{\"$org\": \"$key\"}" \
-  "$host_bin" up --manifest "$tmp/spin.toml" --listen 127.0.0.1:0 \
-  --state-dir "$tmp/state" --cache-dir "$out/cache" \
-  >"$tmp/host.out" 2>"$tmp/host.err" &
-host_pid=$!
-base=""
-for _ in $(seq 1 240); do
-  line=$(head -n1 "$tmp/host.out" 2>/dev/null || true)
-  if [[ $line == "Serving "* ]]; then
-    base=${line#Serving }
-    base=${base%/}
-    break
-  fi
-  kill -0 "$host_pid" 2>/dev/null || break
-  sleep 0.5
-done
-[[ -n $base ]] || { say "the host did not start:"; cat "$tmp/host.err" >&2; exit 1; }
-say "host at $base (pid $host_pid)"
-
-auth=(-H "x-org-id: $org" -H "x-api-key: $key")
-# One send on another phone, so last-message has something to read; verify's
-# phone has no challenge at all.
-curl -fsS "${auth[@]}" -H 'content-type: application/json' \
-  -d '{"phone":"+919800000002","lead":"L-1","entry":221,"user":"U-1"}' \
-  "$base/otp/send" >/dev/null
-verify_body="{\"phone\":\"$phone\",\"lead\":\"L-1\",\"entry\":221,\"user\":\"U-1\",\"code\":\"000000\"}"
-# Warm up (the first instantiations, the page cache).
-oha --no-tui -n 200 -c 10 -m POST "${auth[@]}" -T application/json -d "$verify_body" \
-  "$base/otp/verify" >/dev/null
-
 oha_json_flag=(--output-format json)
 oha --help | grep -q -- '--output-format' || oha_json_flag=(--json)
+auth=(-H "x-org-id: $org" -H "x-api-key: $key")
+verify_body="{\"phone\":\"$phone\",\"lead\":\"L-1\",\"entry\":221,\"user\":\"U-1\",\"code\":\"000000\"}"
 
-run() { # NAME, then oha's request arguments
-  local name=$1
-  shift
-  say "$name: $rate req/s for $duration, $connections connections"
-  oha --no-tui "${oha_json_flag[@]}" -q "$rate" -z "$duration" -c "$connections" \
-    "${auth[@]}" "$@" >"$out/$name.json"
+# Serves the OTP Lapp with its state in STORE ($1: sqlite or postgres), drives
+# it, and keeps the reports in $out/$1/.
+measure() {
+  local store=$1 dir=$out/$1
+  local -a vars=(SPIN_VARIABLE_STATE_STORE="$store")
+  mkdir -p "$dir"
+  if [[ $store == postgres ]]; then
+    local server
+    server=$(bash scripts/postgres.sh start)
+    psql -q "$server" -c "DROP DATABASE IF EXISTS bench_load" -c "CREATE DATABASE bench_load"
+    vars+=(SPIN_VARIABLE_POSTGRES_URL="${server/\/recrules\?//bench_load?}")
+    vars+=(SPIN_VARIABLE_POSTGRES_ORIGIN="$(sed -E 's#^postgres://([^@/]*@)?([^/?]*).*#postgres://\2#' <<<"$server")")
+  fi
+  say "$store: starting the host"
+  env "${vars[@]}" SPIN_VARIABLE_ORG_API_KEYS="{\"$org\": \"$key\"}" \
+    "$host_bin" up --manifest "$tmp/spin.toml" --listen 127.0.0.1:0 \
+    --state-dir "$tmp/state-$store" --cache-dir "$out/cache" \
+    >"$tmp/host.out" 2>"$tmp/host.err" &
+  host_pid=$!
+  base=""
+  for _ in $(seq 1 240); do
+    line=$(head -n1 "$tmp/host.out" 2>/dev/null || true)
+    if [[ $line == "Serving "* ]]; then
+      base=${line#Serving }
+      base=${base%/}
+      break
+    fi
+    kill -0 "$host_pid" 2>/dev/null || break
+    sleep 0.5
+  done
+  [[ -n $base ]] || { say "the host did not start:"; cat "$tmp/host.err" >&2; exit 1; }
+  say "$store: host at $base (pid $host_pid)"
+
+  # One send on another phone, so last-message has something to read; verify's
+  # phone has no challenge at all.
+  curl -fsS "${auth[@]}" -H 'content-type: application/json' \
+    -d '{"phone":"+919800000002","lead":"L-1","entry":221,"user":"U-1"}' \
+    "$base/otp/send" >/dev/null
+  # Warm up (the first instantiations, the page cache, the connection pool).
+  oha --no-tui -n 200 -c 10 -m POST "${auth[@]}" -T application/json -d "$verify_body" \
+    "$base/otp/verify" >/dev/null
+
+  drive() { # NAME, then oha's request arguments
+    local name=$1
+    shift
+    say "$store $name: $rate req/s for $duration, $connections connections"
+    oha --no-tui "${oha_json_flag[@]}" -q "$rate" -z "$duration" -c "$connections" \
+      "${auth[@]}" "$@" >"$dir/$name.json"
+  }
+  drive verify -m POST -T application/json -d "$verify_body" "$base/otp/verify"
+  drive last-message "$base/otp/test/last-message?phone=%2B919800000002"
+  # Headroom: verify as fast as it goes (closed loop, no rate), 10 s.
+  say "$store verify-max: no rate limit for 10s, $connections connections"
+  oha --no-tui "${oha_json_flag[@]}" -z 10s -c "$connections" "${auth[@]}" \
+    -m POST -T application/json -d "$verify_body" "$base/otp/verify" >"$dir/verify-max.json"
+  # Host memory after the run.
+  awk '/^VmHWM/ {print $2}' "/proc/$host_pid/status" >"$dir/rss_kb" 2>/dev/null || echo "?" >"$dir/rss_kb"
+  stop_host
 }
-run verify -m POST -T application/json -d "$verify_body" "$base/otp/verify"
-run last-message "$base/otp/test/last-message?phone=%2B919800000002"
-# Headroom: verify as fast as it goes (closed loop, no rate), 10 s.
-say "verify-max: no rate limit for 10s, $connections connections"
-oha --no-tui "${oha_json_flag[@]}" -z 10s -c "$connections" "${auth[@]}" \
-  -m POST -T application/json -d "$verify_body" "$base/otp/verify" >"$out/verify-max.json"
 
-# Host memory after the run.
-rss_kb=$(awk '/^VmHWM/ {print $2}' "/proc/$host_pid/status" 2>/dev/null || echo "?")
+stores=${STORES:-sqlite postgres}
+for store in $stores; do
+  measure "$store"
+done
 
 say "native baseline (criterion: sdk/benches/otp_verify.rs)"
 cargo bench -q -p recrules-sdk --bench otp_verify -- --warm-up-time 1 --measurement-time 3 \
   >"$out/native.txt" 2>&1 || { cat "$out/native.txt" >&2; exit 1; }
 
-python3 - "$out" "$rate" "$duration" "$rss_kb" <<'PY'
+# shellcheck disable=SC2086 # one argument per store
+python3 - "$out" "$rate" "$duration" $stores <<'PY'
 import json, re, sys, pathlib
-out, rate, duration, rss = pathlib.Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+out, rate, duration, stores = pathlib.Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4:]
 def ms(s):
     return f"{s * 1000:.2f} ms" if s is not None else "?"
-print(f"| route | offered | p50 | p90 | p99 | p99.9 | max | throughput | statuses |")
-print(f"|---|---|---|---|---|---|---|---|---|")
+print("| route | state | offered | p50 | p90 | p99 | p99.9 | max | throughput | statuses |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for name, label in [("verify", "POST /otp/verify (unknown_challenge)"),
                     ("last-message", "GET /otp/test/last-message"),
                     ("verify-max", "POST /otp/verify, no rate limit (headroom)")]:
-    r = json.loads((out / f"{name}.json").read_text())
-    s, p = r["summary"], r["latencyPercentiles"]
-    codes = ", ".join(f"{k}: {v}" for k, v in sorted(r.get("statusCodeDistribution", {}).items()))
-    errors = r.get("errorDistribution") or {}
-    if errors:
-        codes += "; errors: " + ", ".join(f"{k}: {v}" for k, v in errors.items())
-    offered = "max x 10s" if name == "verify-max" else f"{rate}/s x {duration}"
-    print(f"| {label} | {offered} | {ms(p.get('p50'))} | {ms(p.get('p90'))} | "
-          f"{ms(p.get('p99'))} | {ms(p.get('p99.9'))} | {ms(s.get('slowest'))} | "
-          f"{s.get('requestsPerSec', 0):.1f} req/s | {codes} |")
+    for store in stores:
+        r = json.loads((out / store / f"{name}.json").read_text())
+        s, p = r["summary"], r["latencyPercentiles"]
+        codes = ", ".join(f"{k}: {v}" for k, v in sorted(r.get("statusCodeDistribution", {}).items()))
+        errors = r.get("errorDistribution") or {}
+        if errors:
+            codes += "; errors: " + ", ".join(f"{k}: {v}" for k, v in errors.items())
+        offered = "max x 10s" if name == "verify-max" else f"{rate}/s x {duration}"
+        print(f"| {label} | {store} | {offered} | {ms(p.get('p50'))} | {ms(p.get('p90'))} | "
+              f"{ms(p.get('p99'))} | {ms(p.get('p99.9'))} | {ms(s.get('slowest'))} | "
+              f"{s.get('requestsPerSec', 0):.1f} req/s | {codes} |")
 print()
-print(f"Host peak RSS (VmHWM): {rss} kB")
+for store in stores:
+    print(f"Host peak RSS (VmHWM), {store}: {(out / store / 'rss_kb').read_text().strip()} kB")
 print()
 text = (out / "native.txt").read_text()
 print("Native baseline (criterion, median time per iteration [low, median, high]):")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Lapps and serves every component of spin.toml on one machine, with
-# the embedded key-value store (.spin/sqlite_key_value.db) as the activity store.
+# their state in the embedded SQLite database (.spin/sqlite_db.db, Spin's default).
 #
 # A demo org is configured unless the environment says otherwise:
 #   x-org-id: demo, x-api-key: demo-key (admin key: demo-admin), OTPs kept by the

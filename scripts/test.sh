@@ -12,6 +12,11 @@ started=$SECONDS
 step "setup"
 bash scripts/setup.sh
 
+step "PostgreSQL: a throwaway cluster on loopback (Debian's postgresql, installed when missing)"
+RECRULES_POSTGRES_URL=$(bash scripts/postgres.sh start)
+export RECRULES_POSTGRES_URL
+trap 'bash scripts/postgres.sh stop' EXIT
+
 step "format"
 cargo fmt --all --check
 
@@ -23,9 +28,13 @@ step "lint: the Lapps (wasm32-wasip2)"
 cargo clippy --target wasm32-wasip2 -p recrules-otp -p recrules-meetings \
     -p recrules-tenant-closed-stage -p recrules-host-probe -p recrules-lapp-support -- -D warnings
 
-step "tests: rules, CLI, host, and the Lapps over HTTP under the host"
+step "tests: rules, CLI, host, and the Lapps over HTTP under the host (state in SQLite; replicas on PostgreSQL)"
 cargo test
 cargo test -p recrules-crm -p recrules-tenant-kit -p recrules-tenant-closed-stage
+
+step "the end-to-end suite again, with the Lapps' state in PostgreSQL"
+RECRULES_E2E_STORE=postgres cargo test -p recrules-e2e --test meetings --test faults \
+    --test isolation --test otp --test restart --test tenant --test crm --test attachments
 
 step "conformance vectors (native runner)"
 cargo run -q -p recrules -- vectors fixtures/vectors

@@ -1,18 +1,22 @@
 //! A running `recrules-host` serving the OTP and meetings Lapps together
-//! (they share the "default" store) and the example tenant Lapp, as the
-//! root `spin.toml` wires them.
+//! (they share the state store) and the example tenant Lapp, as the root
+//! `spin.toml` wires them; replicas of it on one PostgreSQL database
+//! ([`App::start_sharing`]).
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use crate::build::otp_wasm;
-use crate::host::{scratch_dir, spawn, OTP_VARIABLES};
+use crate::host::{
+    scratch_dir, spawn, store_grants, store_variable_lines, OTP_VARIABLES, STORE_VARIABLES,
+};
+use crate::state::StateDb;
 
 /// The meetings component's own variables, with their defaults (as in the
 /// root `spin.toml`); it also reads the OTP Lapp's `org_api_keys`.
-pub const MEETINGS_VARIABLES: [(&str, &str); 12] = [
+pub const MEETINGS_VARIABLES: [(&str, &str); 15] = [
     ("org_admin_keys", ""),
     ("activity_store", "kv"),
     ("tenant_lapp_base_url", ""),
@@ -25,6 +29,9 @@ pub const MEETINGS_VARIABLES: [(&str, &str); 12] = [
     ("crm_timeout_ms", "10000"),
     ("crm_max_retries", "3"),
     ("crm_origin", "https://api.leadsquared.com"),
+    ("crm_files_url", ""),
+    ("crm_files_origin", "https://files.leadsquared.com"),
+    ("crm_attach_budget_ms", "20000"),
 ];
 
 /// The routes of the meetings component.
@@ -37,7 +44,7 @@ const MEETINGS_ROUTES: [&str; 5] = [
 ];
 
 /// The variables the meetings component reads.
-const MEETINGS_READS: [&str; 11] = [
+const MEETINGS_READS: [&str; 13] = [
     "org_api_keys",
     "org_admin_keys",
     "activity_store",
@@ -49,6 +56,8 @@ const MEETINGS_READS: [&str; 11] = [
     "crm_secret_key",
     "crm_timeout_ms",
     "crm_max_retries",
+    "crm_files_url",
+    "crm_attach_budget_ms",
 ];
 
 /// A served application; the host process is stopped when it is dropped.
@@ -56,8 +65,8 @@ pub struct App {
     child: Child,
     /// `http://127.0.0.1:PORT`.
     pub base: String,
-    /// The host's state directory (its key-value database is `sqlite_key_value.db`).
-    pub state_dir: PathBuf,
+    /// Where the Lapps' state lives (shared by replicas).
+    pub state: Arc<StateDb>,
     dir: PathBuf,
 }
 
@@ -65,6 +74,16 @@ impl App {
     /// Serves the OTP and meetings Lapps with `variables` set (name, value)
     /// on `port` (see [`free_port`]).
     pub fn start(port: u16, variables: &[(&str, &str)]) -> App {
+        App::serve(port, variables, None)
+    }
+
+    /// Serves the app as [`App::start`] does, on `state` shared with other
+    /// replicas (a [`StateDb::postgres`] database).
+    pub fn start_sharing(port: u16, variables: &[(&str, &str)], state: Arc<StateDb>) -> App {
+        App::serve(port, variables, Some(state))
+    }
+
+    fn serve(port: u16, variables: &[(&str, &str)], state: Option<Arc<StateDb>>) -> App {
         let dir = scratch_dir();
         let manifest = dir.join("spin.toml");
         std::fs::write(
@@ -73,18 +92,20 @@ impl App {
         )
         .expect("write the manifest");
         let state_dir = dir.join("state");
+        let state = state.unwrap_or_else(|| Arc::new(StateDb::for_host(&state_dir)));
         let known = known_variables();
         let (child, base) = spawn(
             &manifest,
             &format!("127.0.0.1:{port}"),
             &state_dir,
+            &state,
             &known,
             variables,
         );
         App {
             child,
             base,
-            state_dir,
+            state,
             dir,
         }
     }
@@ -164,7 +185,11 @@ pub(crate) fn manifest_text(otp: &Path, meetings: &Path, tenant: &Path) -> Strin
     let mut text = String::from(
         "spin_manifest_version = 2\n\n[application]\nname = \"recrules-e2e-meetings\"\n\n[variables]\n",
     );
-    for (name, default) in OTP_VARIABLES.iter().chain(&MEETINGS_VARIABLES) {
+    for (name, default) in OTP_VARIABLES
+        .iter()
+        .chain(&MEETINGS_VARIABLES)
+        .chain(&STORE_VARIABLES)
+    {
         text.push_str(&format!("{name} = {{ default = {default:?} }}\n"));
     }
     text.push_str("\n[[trigger.http]]\nroute = \"/otp/...\"\ncomponent = \"otp\"\n");
@@ -174,24 +199,30 @@ pub(crate) fn manifest_text(otp: &Path, meetings: &Path, tenant: &Path) -> Strin
         ));
     }
     text.push_str(&format!(
-        "\n[component.otp]\nsource = {:?}\nkey_value_stores = [\"default\"]\nallowed_outbound_hosts = [\"{{{{ sms_gateway_origin }}}}\"]\n\n[component.otp.variables]\n",
-        otp.display().to_string()
+        "\n[component.otp]\nsource = {:?}\n{}\n[component.otp.variables]\n",
+        otp.display().to_string(),
+        store_grants(&["sms_gateway_origin"]),
     ));
     for (name, _) in OTP_VARIABLES {
         if name != "sms_gateway_origin" {
             text.push_str(&format!("{name} = \"{{{{ {name} }}}}\"\n"));
         }
     }
+    text.push_str(&store_variable_lines());
     text.push_str(&format!(
-        "\n[component.meetings]\nsource = {:?}\nkey_value_stores = [\"default\"]\nallowed_outbound_hosts = [\"{{{{ tenant_lapp_origin }}}}\", \"{{{{ crm_origin }}}}\"]\n\n[component.meetings.variables]\n",
-        meetings.display().to_string()
+        "\n[component.meetings]\nsource = {:?}\n{}\n[component.meetings.variables]\n",
+        meetings.display().to_string(),
+        store_grants(&["tenant_lapp_origin", "crm_origin", "crm_files_origin"]),
     ));
     for name in MEETINGS_READS {
         text.push_str(&format!("{name} = \"{{{{ {name} }}}}\"\n"));
     }
+    text.push_str(&store_variable_lines());
     text.push_str(&format!(
-        "\n[[trigger.http]]\nroute = \"/tenant/tenant_closed_stage/validate\"\ncomponent = \"tenant\"\n\n[component.tenant]\nsource = {:?}\nkey_value_stores = [\"default\"]\n\n[component.tenant.variables]\ntenant_lapp_secret = \"{{{{ tenant_lapp_secret }}}}\"\n",
-        tenant.display().to_string()
+        "\n[[trigger.http]]\nroute = \"/tenant/tenant_closed_stage/validate\"\ncomponent = \"tenant\"\n\n[component.tenant]\nsource = {:?}\n{}\n[component.tenant.variables]\ntenant_lapp_secret = \"{{{{ tenant_lapp_secret }}}}\"\n{}",
+        tenant.display().to_string(),
+        store_grants(&[]),
+        store_variable_lines(),
     ));
     text
 }

@@ -8,7 +8,21 @@
 //!   {"Offset", "RowCount"}}` answers `{"RecordCount", "ProspectActivities":
 //!   [{Id, EventCode, CreatedOn, CreatedBy, ActivityNote, Fields}]}`, newest
 //!   first;
-//! - `GET /v2/LeadManagement.svc/Leads.GetById?id=` answers `[{...lead}]` or `[]`.
+//! - `GET /v2/LeadManagement.svc/Leads.GetById?id=` answers `[{...lead}]` or `[]`;
+//! - `POST /v2/ProspectActivity.svc/Attachment/Add` with `{ProspectActivityId,
+//!   AttachmentName, Description, AttachmentFile}` answers `{"Status":
+//!   "Success", "Message": {"Id": "X-n"}}`; an activity whose type was
+//!   refused attachments ([`CrmStub::refuse_attachments`], as "Allow
+//!   Attachments" off) answers 400 saying so; a file not uploaded, 400;
+//! - on a second port, the files host ([`CrmStub::files_origin`]): `POST
+//!   /File/Upload`, a real `multipart/form-data` body parsed part by part,
+//!   with `uploadFiles` (a file part), `AccessKey` and `SecretKey` (checked:
+//!   401 when wrong), `FileType`, `FileStorageType`, `EnableResize`, `Id`
+//!   and `Entity` (400 naming a missing one); answers `{"Status": "Success",
+//!   "uploadedFile": name, "uploadedFileURL": url}`.
+//!
+//! [`CrmStub::rate_limit`] answers 429 past a number of requests in a sliding
+//! window, as the CRM does at "25 in 5 seconds".
 //!
 //! Errors answer `{"Status": "Error", "ExceptionType", "ExceptionMessage"}`:
 //! 401 without the right `x-LSQ-AccessKey` and `x-LSQ-SecretKey`, 400 for a
@@ -16,10 +30,11 @@
 //! an unknown path. It records every request and can be told to answer the
 //! next ones with a [`Fault`].
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
@@ -83,29 +98,84 @@ struct State {
     received: Vec<Received>,
     /// Connections left unanswered by [`Fault::Hang`].
     hung: Vec<TcpStream>,
+    /// Files uploaded, in order.
+    uploads: Vec<StubUpload>,
+    /// Attachments added, in order.
+    attachments: Vec<StubAttachment>,
+    /// Event codes whose activities take no attachments.
+    no_attachments: BTreeSet<u64>,
+    /// At most this many requests per window, then 429.
+    rate: Option<(usize, Duration)>,
+    /// When the requests inside the window arrived.
+    arrivals: VecDeque<Instant>,
+}
+
+/// A file the stub stored from `POST /File/Upload`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StubUpload {
+    /// `uploadedFile`: the stored name (unique per upload).
+    pub name: String,
+    /// `uploadedFileURL`.
+    pub url: String,
+    /// The `filename` of the `uploadFiles` part.
+    pub file_name: String,
+    /// The `content-type` of the `uploadFiles` part.
+    pub content_type: String,
+    /// The SHA-256 of the file's bytes, lowercase hex.
+    pub sha256: String,
+    /// Its size.
+    pub size: usize,
+    /// The other form fields, by name.
+    pub fields: BTreeMap<String, String>,
+}
+
+/// An attachment the stub added from `Attachment/Add`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StubAttachment {
+    /// Its id.
+    pub id: String,
+    /// `ProspectActivityId`.
+    pub activity_id: String,
+    /// `AttachmentName`.
+    pub name: String,
+    /// `Description`.
+    pub description: String,
+    /// `AttachmentFile`.
+    pub file: String,
 }
 
 /// The stub; it serves until the test process ends.
 pub struct CrmStub {
     /// `http://127.0.0.1:PORT`: the connector's base URL and the origin to allow.
     pub origin: String,
+    /// `http://127.0.0.1:PORT2`: the files host (`crm_files_url`, `crm_files_origin`).
+    pub files_origin: String,
     state: Arc<Mutex<State>>,
 }
 
 impl CrmStub {
     /// Starts an empty CRM.
     pub fn start() -> CrmStub {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the CRM stub");
-        let origin = format!("http://{}", listener.local_addr().expect("stub address"));
         let state = Arc::new(Mutex::new(State::default()));
-        let shared = state.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let state = shared.clone();
-                std::thread::spawn(move || serve(stream, &state));
-            }
-        });
-        CrmStub { origin, state }
+        let listen = |files: bool| {
+            let listener = TcpListener::bind("127.0.0.1:0").expect("bind the CRM stub");
+            let origin = format!("http://{}", listener.local_addr().expect("stub address"));
+            let shared = state.clone();
+            std::thread::spawn(move || {
+                for stream in listener.incoming().flatten() {
+                    let state = shared.clone();
+                    std::thread::spawn(move || serve(stream, &state, files));
+                }
+            });
+            origin
+        };
+        let origin = listen(false);
+        let files_origin = listen(true);
+        CrmStub {
+            origin,
+            files_origin,
+            state,
+        }
     }
 
     /// Adds (or replaces) lead `id` with its attributes (a JSON object,
@@ -165,6 +235,31 @@ impl CrmStub {
             .extend(std::iter::repeat_n((path.to_owned(), fault), times));
     }
 
+    /// Refuses attachments to activities of `event_code` ("Allow Attachments" off).
+    pub fn refuse_attachments(&self, event_code: u64) {
+        self.lock().no_attachments.insert(event_code);
+    }
+
+    /// Allows attachments to activities of `event_code` again.
+    pub fn allow_attachments(&self, event_code: u64) {
+        self.lock().no_attachments.remove(&event_code);
+    }
+
+    /// Answers 429 (`Retry-After: 1`) to a request past `max` in any `window`.
+    pub fn rate_limit(&self, max: usize, window: Duration) {
+        self.lock().rate = Some((max, window));
+    }
+
+    /// Every file uploaded, in order.
+    pub fn uploads(&self) -> Vec<StubUpload> {
+        self.lock().uploads.clone()
+    }
+
+    /// Every attachment added, in order.
+    pub fn attachments(&self) -> Vec<StubAttachment> {
+        self.lock().attachments.clone()
+    }
+
     /// Every request received so far.
     pub fn received(&self) -> Vec<Received> {
         self.lock().received.clone()
@@ -185,12 +280,37 @@ impl State {
 
 /// Reads one request, records it, and answers it (or, for a hang or an
 /// unanswered request, keeps it).
-fn serve(stream: TcpStream, state: &Mutex<State>) {
-    let Some(request) = read_request(&stream) else {
+fn serve(stream: TcpStream, state: &Mutex<State>, files: bool) {
+    let Some((mut request, raw)) = read_request(&stream) else {
         return;
     };
+    if files {
+        // The file's bytes are kept parsed ([`StubUpload`]), not as text.
+        request.body = format!("({} bytes of multipart/form-data)", raw.len());
+    }
     let mut state = state.lock().expect("CRM stub state");
     state.received.push(request.clone());
+    if let Some((max, window)) = state.rate {
+        let now = Instant::now();
+        while state
+            .arrivals
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= window)
+        {
+            state.arrivals.pop_front();
+        }
+        state.arrivals.push_back(now);
+        if state.arrivals.len() > max {
+            drop(state);
+            let limited = faulty(Fault::TooManyRequests {
+                retry_after_s: Some(1),
+            });
+            if let Some(answer) = limited {
+                write_answer(stream, answer);
+            }
+            return;
+        }
+    }
     let targeted = state
         .faults_at
         .iter()
@@ -199,11 +319,18 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
         Some(at) => Some(state.faults_at.remove(at).1),
         None => state.faults.pop_front(),
     };
+    let serve_it = |state: &mut State| {
+        if files {
+            upload(state, &request, &raw)
+        } else {
+            answer(state, &request)
+        }
+    };
     let answer = match fault {
-        None => Some(answer(&mut state, &request)),
+        None => Some(serve_it(&mut state)),
         Some(fault) => {
             if fault.serves() {
-                answer(&mut state, &request);
+                serve_it(&mut state);
             }
             faulty(fault)
         }
@@ -255,6 +382,7 @@ fn answer(state: &mut State, request: &Received) -> Answer {
     let param = |name: &str| query_param(query, name).unwrap_or_default();
     match (request.method.as_str(), path) {
         ("POST", "/v2/ProspectActivity.svc/Create") => create(state, &request.body),
+        ("POST", "/v2/ProspectActivity.svc/Attachment/Add") => attach(state, &request.body),
         ("POST", "/v2/ProspectActivity.svc/Retrieve") => {
             retrieve(state, &param("leadId"), &request.body)
         }
@@ -313,6 +441,205 @@ fn create(state: &mut State, body: &str) -> Answer {
         Vec::new(),
         json!({ "Status": "Success", "Message": { "Id": id } }).to_string(),
     )
+}
+
+/// `ProspectActivity.svc/Attachment/Add`.
+fn attach(state: &mut State, body: &str) -> Answer {
+    let Ok(body) = serde_json::from_str::<Value>(body) else {
+        return error(400, "MXInvalidInputException", "The body is not JSON");
+    };
+    let text = |key: &str| body[key].as_str().unwrap_or_default().to_owned();
+    let (activity_id, file) = (text("ProspectActivityId"), text("AttachmentFile"));
+    if activity_id.is_empty() || file.is_empty() || text("AttachmentName").is_empty() {
+        return error(
+            400,
+            "MXInvalidInputException",
+            "ProspectActivityId, AttachmentName and AttachmentFile are required",
+        );
+    }
+    let code = state
+        .activities
+        .values()
+        .flatten()
+        .find(|a| a["Id"] == activity_id.as_str())
+        .and_then(|a| a["EventCode"].as_u64());
+    let Some(code) = code else {
+        return error(
+            404,
+            "MXActivityDoesNotExistException",
+            &format!("No activity with id {activity_id}"),
+        );
+    };
+    if state.no_attachments.contains(&code) {
+        return error(
+            400,
+            "MXInvalidInputException",
+            "Attachments are not allowed for this activity type",
+        );
+    }
+    if !state
+        .uploads
+        .iter()
+        .any(|u| u.url == file || u.name == file)
+    {
+        return error(
+            400,
+            "MXInvalidInputException",
+            "AttachmentFile is not an uploaded file",
+        );
+    }
+    state.next_id += 1;
+    let id = format!("X-{}", state.next_id);
+    state.attachments.push(StubAttachment {
+        id: id.clone(),
+        activity_id,
+        name: text("AttachmentName"),
+        description: text("Description"),
+        file,
+    });
+    (
+        200,
+        Vec::new(),
+        json!({ "Status": "Success", "Message": { "Id": id } }).to_string(),
+    )
+}
+
+/// `POST /File/Upload` on the files host: the multipart form, parsed.
+fn upload(state: &mut State, request: &Received, raw: &[u8]) -> Answer {
+    if (request.method.as_str(), request.path.as_str()) != ("POST", "/File/Upload") {
+        return error(404, "MXInvalidPathException", "No API at this path");
+    }
+    let Some(boundary) = request
+        .header("content-type")
+        .filter(|t| t.to_ascii_lowercase().starts_with("multipart/form-data"))
+        .and_then(|t| t.split("boundary=").nth(1))
+        .map(|b| b.trim_matches('"').to_owned())
+    else {
+        return error(
+            400,
+            "MXInvalidInputException",
+            "Content-Type must be multipart/form-data with a boundary",
+        );
+    };
+    let Some(parts) = multipart(raw, &boundary) else {
+        return error(
+            400,
+            "MXInvalidInputException",
+            "The multipart body is malformed",
+        );
+    };
+    let mut fields = BTreeMap::new();
+    let mut file = None;
+    for part in parts {
+        match part.file_name {
+            Some(file_name) if part.name == "uploadFiles" => {
+                file = Some((file_name, part.content_type, part.body))
+            }
+            _ => {
+                fields.insert(part.name, String::from_utf8_lossy(&part.body).into_owned());
+            }
+        }
+    }
+    let field = |name: &str| fields.get(name).map(String::as_str);
+    if field("AccessKey") != Some(ACCESS_KEY) || field("SecretKey") != Some(SECRET_KEY) {
+        return error(
+            401,
+            "MXUnAuthorizedAccessException",
+            "Invalid access key or secret key",
+        );
+    }
+    for name in [
+        "FileType",
+        "FileStorageType",
+        "EnableResize",
+        "Id",
+        "Entity",
+    ] {
+        if field(name).is_none_or(str::is_empty) {
+            return error(
+                400,
+                "MXInvalidInputException",
+                &format!("{name} is required"),
+            );
+        }
+    }
+    let Some((file_name, content_type, bytes)) = file.filter(|(_, _, b)| !b.is_empty()) else {
+        return error(
+            400,
+            "MXInvalidInputException",
+            "uploadFiles must carry a file",
+        );
+    };
+    state.next_id += 1;
+    let name = format!("{}-{file_name}", state.next_id);
+    let url = format!("https://files.example/{name}");
+    state.uploads.push(StubUpload {
+        name: name.clone(),
+        url: url.clone(),
+        file_name,
+        content_type,
+        sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)),
+        size: bytes.len(),
+        fields,
+    });
+    (
+        200,
+        Vec::new(),
+        json!({ "Status": "Success", "uploadedFile": name, "uploadedFileURL": url }).to_string(),
+    )
+}
+
+/// One part of a multipart form.
+struct Part {
+    name: String,
+    file_name: Option<String>,
+    content_type: String,
+    body: Vec<u8>,
+}
+
+/// The parts of a multipart body, or `None` when it is malformed.
+fn multipart(raw: &[u8], boundary: &str) -> Option<Vec<Part>> {
+    let delimiter = format!("--{boundary}").into_bytes();
+    let find = |from: usize, needle: &[u8]| {
+        raw.get(from..)?
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|at| from + at)
+    };
+    let mut at = find(0, &delimiter)? + delimiter.len();
+    let mut parts = Vec::new();
+    loop {
+        if raw.get(at..at + 2)? == b"--" {
+            return Some(parts);
+        }
+        let head_start = at + 2;
+        let head_end = find(head_start, b"\r\n\r\n")?;
+        let head = String::from_utf8_lossy(&raw[head_start..head_end]).into_owned();
+        let next = find(head_end + 4, &[b"\r\n".as_slice(), &delimiter].concat())?;
+        let attribute = |key: &str| {
+            head.split(';')
+                .map(str::trim)
+                .find_map(|p| p.strip_prefix(&format!("{key}=\"")))
+                .and_then(|v| v.split('"').next())
+                .map(str::to_owned)
+        };
+        let content_type = head
+            .lines()
+            .find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.trim()
+                    .eq_ignore_ascii_case("content-type")
+                    .then(|| v.trim().to_owned())
+            })
+            .unwrap_or_default();
+        parts.push(Part {
+            name: attribute("name")?,
+            file_name: attribute("filename"),
+            content_type,
+            body: raw[head_end + 4..next].to_vec(),
+        });
+        at = next + 2 + delimiter.len();
+    }
 }
 
 /// `ProspectActivity.svc/Retrieve`: one page, newest first.
@@ -381,7 +708,7 @@ fn decode(text: &str) -> String {
 }
 
 /// Reads a request: line, headers (names in lowercase) and a body of `content-length`.
-fn read_request(stream: &TcpStream) -> Option<Received> {
+fn read_request(stream: &TcpStream) -> Option<(Received, Vec<u8>)> {
     let mut reader = BufReader::new(stream.try_clone().ok()?);
     let mut line = String::new();
     reader.read_line(&mut line).ok()?;
@@ -406,12 +733,16 @@ fn read_request(stream: &TcpStream) -> Option<Received> {
         .unwrap_or(0);
     let mut body = vec![0; length];
     reader.read_exact(&mut body).ok()?;
-    Some(Received {
-        method,
-        path,
-        headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    })
+    let text = String::from_utf8_lossy(&body).into_owned();
+    Some((
+        Received {
+            method,
+            path,
+            headers,
+            body: text,
+        },
+        body,
+    ))
 }
 
 /// Writes an answer and closes the connection.

@@ -4,10 +4,12 @@
 
 use std::path::PathBuf;
 use std::process::{Child, ExitStatus};
+use std::sync::Arc;
 
 use crate::app::{known_variables, manifest_text, meetings_wasm, tenant_wasm};
 use crate::build::otp_wasm;
 use crate::host::{otp_manifest, scratch_dir, spawn, OTP_VARIABLES};
+use crate::state::StateDb;
 
 /// The OTP Lapp (or the app) served from a state directory that survives the host process.
 /// Each start listens on a fresh free port ([`DurableHost::base`] changes).
@@ -16,8 +18,10 @@ pub struct DurableHost {
     child: Option<Child>,
     /// `http://127.0.0.1:PORT` of the running process.
     pub base: String,
-    /// The state directory (its key-value database is `sqlite_key_value.db`).
+    /// The host's state directory.
     pub state_dir: PathBuf,
+    /// Where the Lapps' state lives; it outlives the process too.
+    pub state: Arc<StateDb>,
     manifest: PathBuf,
     variables: Vec<(String, String)>,
     /// The manifest's variables, cleared from the environment before `variables` are set.
@@ -29,14 +33,21 @@ impl DurableHost {
     /// Serves the OTP Lapp with `variables` set (name, value).
     pub fn otp(variables: &[(&str, &str)]) -> DurableHost {
         let known = OTP_VARIABLES.map(|(name, _)| name).to_vec();
-        DurableHost::serve(otp_manifest(&otp_wasm()), known, variables)
+        DurableHost::serve(otp_manifest(&otp_wasm()), known, variables, None)
     }
 
     /// Serves the OTP and meetings Lapps and the example tenant Lapp, as
     /// [`crate::app::App`] does, with `variables` set (name, value).
     pub fn app(variables: &[(&str, &str)]) -> DurableHost {
         let text = manifest_text(&otp_wasm(), &meetings_wasm(), &tenant_wasm());
-        DurableHost::serve(text, known_variables(), variables)
+        DurableHost::serve(text, known_variables(), variables, None)
+    }
+
+    /// Serves the app as [`DurableHost::app`] does, as one replica of
+    /// several on `state` (a [`StateDb::postgres`] database).
+    pub fn app_sharing(variables: &[(&str, &str)], state: Arc<StateDb>) -> DurableHost {
+        let text = manifest_text(&otp_wasm(), &meetings_wasm(), &tenant_wasm());
+        DurableHost::serve(text, known_variables(), variables, Some(state))
     }
 
     /// Writes `manifest` to a fresh directory and starts the host on it.
@@ -44,14 +55,18 @@ impl DurableHost {
         manifest_text: String,
         known: Vec<&'static str>,
         variables: &[(&str, &str)],
+        state: Option<Arc<StateDb>>,
     ) -> DurableHost {
         let dir = scratch_dir();
         let manifest = dir.join("spin.toml");
         std::fs::write(&manifest, manifest_text).expect("write the manifest");
+        let state_dir = dir.join("state");
+        let state = state.unwrap_or_else(|| Arc::new(StateDb::for_host(&state_dir)));
         let mut host = DurableHost {
             child: None,
             base: String::new(),
-            state_dir: dir.join("state"),
+            state_dir,
+            state,
             manifest,
             variables: variables
                 .iter()
@@ -62,11 +77,6 @@ impl DurableHost {
         };
         host.start();
         host
-    }
-
-    /// The key-value database file.
-    pub fn database(&self) -> PathBuf {
-        self.state_dir.join("sqlite_key_value.db")
     }
 
     /// The running process's id.
@@ -100,6 +110,7 @@ impl DurableHost {
             &self.manifest,
             "127.0.0.1:0",
             &self.state_dir,
+            &self.state,
             &self.known,
             &variables,
         );

@@ -15,6 +15,7 @@ use recrules_e2e::crm_stub::{CrmStub, Fault, ACCESS_KEY, SECRET_KEY};
 use recrules_e2e::data::{ago, audio, expect, sha};
 use recrules_e2e::raw::{send, try_send, RawReply};
 use recrules_e2e::restart::DurableHost;
+use recrules_e2e::state::StateDb;
 use recrules_e2e::{GatewayMode, GatewayStub, Host, Talk};
 use serde_json::{json, Value};
 
@@ -107,36 +108,23 @@ fn killed_during<T: Send>(
     })
 }
 
-/// Runs `f` on the host's key-value database (the host must be stopped).
-fn with_database<T>(host: &DurableHost, f: impl FnOnce(&rusqlite::Connection) -> T) -> T {
-    let db = rusqlite::Connection::open(host.database()).expect("open the key-value database");
-    db.busy_timeout(Duration::from_secs(10))
-        .expect("a busy timeout");
-    f(&db)
+/// Runs `f` on the host's state database (the host must be stopped).
+fn with_database<T>(host: &DurableHost, f: impl FnOnce(&StateDb) -> T) -> T {
+    f(&host.state)
 }
 
 /// Reads a stored value as JSON.
-fn stored(db: &rusqlite::Connection, key: &str) -> Option<Value> {
-    let bytes: Option<Vec<u8>> = db
-        .query_row(
-            "SELECT value FROM spin_key_value WHERE store = 'default' AND key = ?1",
-            [key],
-            |row| row.get(0),
-        )
-        .ok();
-    bytes.map(|b| serde_json::from_slice(&b).expect("a JSON value"))
+fn stored(db: &StateDb, key: &str) -> Option<Value> {
+    db.get(key)
+        .map(|b| serde_json::from_slice(&b).expect("a JSON value"))
 }
 
 /// Writes a value as JSON.
-fn store(db: &rusqlite::Connection, key: &str, value: &Value) {
-    db.execute(
-        "INSERT OR REPLACE INTO spin_key_value (store, key, value) VALUES ('default', ?1, ?2)",
-        rusqlite::params![key, value.to_string().into_bytes()],
-    )
-    .expect("write the key-value database");
+fn store(db: &StateDb, key: &str, value: &Value) {
+    db.put(key, value.to_string().as_bytes());
 }
 
-/// The idempotency record of `key` (a versioned record).
+/// The idempotency record of `key`.
 fn idempotency_key(key: &str) -> String {
     format!("{ORG}/meetings/idempotency/{key}")
 }
@@ -151,12 +139,11 @@ fn age_claim(host: &DurableHost, key: &str, done: bool) -> bool {
         let Some(mut record) = stored(db, &idempotency_key(key)) else {
             return false;
         };
-        let state = &mut record["value"]["state"];
+        let state = &mut record["state"];
         if state["state"] != "pending" && !done {
             return false;
         }
         *state = json!({ "state": "pending", "since": ago(3600) });
-        record["version"] = json!(record["version"].as_u64().unwrap_or(0) + 1);
         store(db, &idempotency_key(key), &record);
         true
     })
@@ -436,9 +423,8 @@ fn a_retry_does_not_take_another_requests_activity_for_its_own() {
     with_database(&host, |db| {
         let history = format!("{ORG}/meetings/history/{lead}");
         let mut record = stored(db, &history).expect("the lead's history");
-        let list = record["value"].as_array_mut().expect("a list");
+        let list = record.as_array_mut().expect("a list");
         list.retain(|posted| posted["id"] != first["activity_id"]);
-        record["version"] = json!(record["version"].as_u64().unwrap_or(0) + 1);
         store(db, &history, &record);
     });
     host.restart();
@@ -509,10 +495,9 @@ fn a_start_killed_after_using_its_otp_approval_posts_once_without_a_new_otp() {
         assert_eq!(used["by"], "s-otp", "used up by the Start: {used}");
         let history = format!("{ORG}/meetings/history/{lead}");
         let mut record = stored(db, &history).expect("the lead's history");
-        let list = record["value"].as_array_mut().expect("a list");
+        let list = record.as_array_mut().expect("a list");
         list.retain(|posted| posted["id"] != first["activity_id"]);
         assert_eq!(list.len(), 1, "the CFS activity alone is left");
-        record["version"] = json!(record["version"].as_u64().unwrap_or(0) + 1);
         store(db, &history, &record);
     });
     host.restart();
@@ -921,9 +906,8 @@ fn killed_at_create(host: &mut DurableHost, stub: &CrmStub, path: &str, key: &st
     with_database(host, |db| {
         let hold = format!("{ORG}/meetings/lead-hold/{lead}");
         let mut record = stored(db, &hold).expect("the request's hold on its lead");
-        assert_eq!(record["value"]["by"], key, "{record}");
-        record["value"]["since"] = json!(ago(3600));
-        record["version"] = json!(record["version"].as_u64().unwrap_or(0) + 1);
+        assert_eq!(record["by"], key, "{record}");
+        record["since"] = json!(ago(3600));
         store(db, &hold, &record);
     });
     host.restart();

@@ -513,15 +513,7 @@ fn uploads_check_size_and_hash_and_are_stored_once() {
     );
     assert_eq!(get(&app, "/recordings/dup").body, bytes);
     // Stored once: one chunk under one hash.
-    let db = rusqlite::Connection::open(app.state_dir.join("sqlite_key_value.db")).unwrap();
-    let chunks: i64 = db
-        .query_row(
-            "SELECT COUNT(*) FROM spin_key_value WHERE key LIKE 'org-1/meetings/recording/dup/%'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(chunks, 1);
+    assert_eq!(app.state.count_prefix("org-1/meetings/recording/dup/"), 1);
 }
 
 /// Verifies an OTP through the OTP Lapp's real flow (Test, `log` gateway).
@@ -601,13 +593,7 @@ fn approval_verified(app: &App, lead: &str, user: &str, seconds: i64) {
         "subject": { "lead": lead, "entry": 222, "user": user },
         "phone": PHONE, "verified_at": ago(seconds),
     });
-    let db = rusqlite::Connection::open(app.state_dir.join("sqlite_key_value.db")).unwrap();
-    db.busy_timeout(Duration::from_secs(5)).unwrap();
-    db.execute(
-        "INSERT INTO spin_key_value (store, key, value) VALUES ('default', ?1, ?2)",
-        rusqlite::params![key, value.to_string().into_bytes()],
-    )
-    .unwrap();
+    app.state.put(&key, value.to_string().as_bytes());
 }
 
 #[test]
@@ -1317,8 +1303,6 @@ fn an_upload_losing_its_commit_leaves_no_chunks() {
             .collect();
         sent.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    let db = rusqlite::Connection::open(app.state_dir.join("sqlite_key_value.db")).unwrap();
-    db.busy_timeout(Duration::from_secs(5)).unwrap();
     for id in ids {
         let mut statuses: Vec<u16> = replies
             .iter()
@@ -1333,16 +1317,13 @@ fn an_upload_losing_its_commit_leaves_no_chunks() {
             .unwrap();
         assert_eq!(&get(&app, &format!("/recordings/{id}")).body, stored);
         // Only the committed upload's chunks are kept: the loser deleted its own.
-        let chunks: Vec<String> = db
-            .prepare("SELECT key FROM spin_key_value WHERE key LIKE ?1")
-            .unwrap()
-            .query_map([format!("{ORG}/meetings/recording/{id}/%")], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        let prefix = format!("{ORG}/meetings/recording/{id}/{}/", sha(stored));
-        assert_eq!(chunks.len(), 3, "{chunks:?}");
-        assert!(chunks.iter().all(|k| k.starts_with(&prefix)), "{chunks:?}");
+        let all = app
+            .state
+            .count_prefix(&format!("{ORG}/meetings/recording/{id}/"));
+        let winners = app
+            .state
+            .count_prefix(&format!("{ORG}/meetings/recording/{id}/{}/", sha(stored)));
+        assert_eq!((all, winners), (3, 3), "{id}");
     }
 }
 

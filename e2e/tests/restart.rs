@@ -57,17 +57,11 @@ fn crash_and_restart(host: &mut DurableHost) {
     host.restart();
 }
 
-/// The stored approval, read straight from the host's SQLite file.
+/// The stored approval, read straight from the host's state database.
 fn stored_approval(host: &DurableHost) -> Option<Value> {
-    let db = rusqlite::Connection::open(host.database()).expect("open the key-value database");
-    let value: Option<Vec<u8>> = db
-        .query_row(
-            "SELECT value FROM spin_key_value WHERE store = 'default' AND key = ?1",
-            [APPROVAL_KEY],
-            |row| row.get(0),
-        )
-        .ok();
-    value.map(|bytes| serde_json::from_slice(&bytes).expect("the approval is JSON"))
+    host.state
+        .get(APPROVAL_KEY)
+        .map(|bytes| serde_json::from_slice(&bytes).expect("the approval is JSON"))
 }
 
 #[test]

@@ -1,13 +1,8 @@
 //! The example tenant validation Lapp (`lapps/tenant-closed-stage`, built
 //! with `lapps/tenant-kit`) over HTTP, served by recrules-host alone.
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::OnceLock;
-
-use recrules_e2e::build::host_bin;
+use recrules_e2e::app::tenant_wasm;
+use recrules_e2e::host::{store_grants, store_variable_lines, Host, STORE_VARIABLES};
 use recrules_e2e::raw::RawReply;
 use recrules_e2e::signed::{send_signed, send_with, signature, unix_now, Headers};
 use recrules_sdk::hook::{ENV_HEADER, MAX_CLOCK_SKEW_S, SIGNATURE_HEADER, TIMESTAMP_HEADER};
@@ -25,108 +20,28 @@ const OTHER: &str = "other_lapp";
 /// The secret the Lapp shares with the meetings Lapp (`tenant_lapp_secret`).
 const SECRET: &str = "tenant-lapp-secret-0123456789";
 
-/// The host serving the tenant Lapp; stopped when dropped.
-struct TenantHost {
-    child: Child,
-    base: String,
-    dir: PathBuf,
-}
-
-impl TenantHost {
-    /// Serves the Lapp with `tenant_lapp_secret` set to `secret` (`None`: unset).
-    fn start(secret: Option<&str>) -> TenantHost {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir =
-            std::env::temp_dir().join(format!("recrules-e2e-tenant-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create a scratch dir");
-        let manifest = dir.join("spin.toml");
-        let text = format!(
-            "spin_manifest_version = 2\n\n[application]\nname = \"recrules-e2e-tenant\"\n\n[variables]\ntenant_lapp_secret = {{ default = \"\", secret = true }}\n\n[[trigger.http]]\nroute = \"{ROUTE}\"\ncomponent = \"tenant-closed-stage\"\n\n[[trigger.http]]\nroute = \"{OTHER_ROUTE}\"\ncomponent = \"other-lapp\"\n\n[component.tenant-closed-stage]\nsource = {wasm:?}\nkey_value_stores = [\"default\"]\nallowed_outbound_hosts = []\n\n[component.tenant-closed-stage.variables]\ntenant_lapp_secret = \"{{{{ tenant_lapp_secret }}}}\"\n\n[component.other-lapp]\nsource = {wasm:?}\nkey_value_stores = [\"default\"]\nallowed_outbound_hosts = []\n\n[component.other-lapp.variables]\ntenant_lapp_secret = \"{{{{ tenant_lapp_secret }}}}\"\n",
-            wasm = tenant_wasm().display().to_string()
-        );
-        std::fs::write(&manifest, text).expect("write the manifest");
-        let mut command = Command::new(host_bin());
-        command.env_remove("SPIN_VARIABLE_TENANT_LAPP_SECRET");
-        if let Some(secret) = secret {
-            command.env("SPIN_VARIABLE_TENANT_LAPP_SECRET", secret);
-        }
-        let mut child = command
-            .arg("up")
-            .arg("--manifest")
-            .arg(&manifest)
-            .args(["--listen", "127.0.0.1:0"])
-            .arg("--state-dir")
-            .arg(dir.join("state"))
-            .arg("--cache-dir")
-            .arg(std::env::temp_dir().join("recrules-e2e-cache"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start recrules-host");
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().expect("the host's stdout"))
-            .read_line(&mut first)
-            .expect("read the host's first line");
-        let Some(base) = first.trim().strip_prefix("Serving ") else {
-            let _ = child.kill();
-            panic!("the host did not start; its first line was {first:?}");
-        };
-        let base = base.trim_end_matches('/').to_owned();
-        TenantHost { child, base, dir }
-    }
-}
-
-impl Drop for TenantHost {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// The example Lapp's `.wasm`: `RECRULES_TENANT_CLOSED_STAGE_WASM`, or built
-/// (once) with the `cargo` running the tests.
-fn tenant_wasm() -> PathBuf {
-    static WASM: OnceLock<PathBuf> = OnceLock::new();
-    WASM.get_or_init(build_tenant_wasm).clone()
-}
-
-/// Finds or builds the example Lapp's `.wasm` (see [`tenant_wasm`]).
-fn build_tenant_wasm() -> PathBuf {
-    if let Some(path) = std::env::var_os("RECRULES_TENANT_CLOSED_STAGE_WASM") {
-        return PathBuf::from(path);
-    }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let output = Command::new(&cargo)
-        .args([
-            "build",
-            "--target",
-            "wasm32-wasip2",
-            "--profile",
-            "wasm-release",
-        ])
-        .args([
-            "-p",
-            "recrules-tenant-closed-stage",
-            "--message-format=json-render-diagnostics",
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stderr(Stdio::inherit())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cargo}: {e}"));
-    assert!(
-        output.status.success(),
-        "building recrules-tenant-closed-stage failed"
+/// Serves the Lapp twice (as `tenant_closed_stage` and `other_lapp`, sharing
+/// the state store) with `tenant_lapp_secret` set to `secret` (`None`: unset).
+fn tenant_host(secret: Option<&str>) -> Host {
+    let mut text = String::from(
+        "spin_manifest_version = 2\n\n[application]\nname = \"recrules-e2e-tenant\"\n\n[variables]\ntenant_lapp_secret = { default = \"\", secret = true }\n",
     );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .flat_map(|m| m["filenames"].as_array().cloned().unwrap_or_default())
-        .filter_map(|f| f.as_str().map(PathBuf::from))
-        .find(|f| f.extension().is_some_and(|e| e == "wasm"))
-        .expect("the build made a .wasm")
+    for (name, default) in STORE_VARIABLES {
+        text.push_str(&format!("{name} = {{ default = {default:?} }}\n"));
+    }
+    for (route, component) in [(ROUTE, "tenant-closed-stage"), (OTHER_ROUTE, "other-lapp")] {
+        text.push_str(&format!(
+            "\n[[trigger.http]]\nroute = \"{route}\"\ncomponent = \"{component}\"\n\n[component.{component}]\nsource = {wasm:?}\n{grants}\n[component.{component}.variables]\ntenant_lapp_secret = \"{{{{ tenant_lapp_secret }}}}\"\n{store}",
+            wasm = tenant_wasm().display().to_string(),
+            grants = store_grants(&[]),
+            store = store_variable_lines(),
+        ));
+    }
+    let variables: Vec<(&str, &str)> = secret
+        .map(|secret| ("tenant_lapp_secret", secret))
+        .into_iter()
+        .collect();
+    Host::serve(text, &["tenant_lapp_secret"], &variables)
 }
 
 /// A hook context for a lead at `stage` (none: no stage field).
@@ -152,7 +67,7 @@ fn expect(reply: &RawReply, status: u16) -> Value {
 }
 
 /// POSTs `body` signed with the shared secret now, for the Live Lapp.
-fn post(host: &TenantHost, body: &Value) -> RawReply {
+fn post(host: &Host, body: &Value) -> RawReply {
     let body = body.to_string();
     send_signed(
         &host.base,
@@ -178,7 +93,7 @@ fn assert_refused(reply: &RawReply, code: &str, field: &str, why: &str) {
 
 #[test]
 fn the_example_lapp_speaks_the_hook_protocol() {
-    let host = TenantHost::start(Some(SECRET));
+    let host = tenant_host(Some(SECRET));
 
     for stage in ["Closed", "closed"] {
         let refused = expect(&post(&host, &context(Some(stage))), 200);
@@ -223,7 +138,7 @@ fn the_example_lapp_speaks_the_hook_protocol() {
 
 #[test]
 fn a_call_not_signed_by_the_meetings_lapp_is_refused() {
-    let host = TenantHost::start(Some(SECRET));
+    let host = tenant_host(Some(SECRET));
     let body = context(Some("Open")).to_string();
     let now = unix_now();
     let sign = |secret: &str, at: i64| signature(secret, LAPP, Live, at, body.as_bytes()).to_vec();
@@ -331,7 +246,7 @@ fn a_call_not_signed_by_the_meetings_lapp_is_refused() {
 
 #[test]
 fn a_call_signed_for_another_lapp_or_environment_is_refused() {
-    let host = TenantHost::start(Some(SECRET));
+    let host = tenant_host(Some(SECRET));
     let body = context(None).to_string();
     let now = unix_now();
     // Signed for the other Lapp sharing the secret: this one refuses it,
@@ -393,7 +308,7 @@ fn one_lapp_asked_in_live_and_test_in_one_second_answers_both() {
     // signed for its environment, so neither is the other's replay (with
     // v1, which signed the timestamp and body only, the second was refused
     // `replayed`).
-    let host = TenantHost::start(Some(SECRET));
+    let host = tenant_host(Some(SECRET));
     let body = context(Some("Closed")).to_string();
     let now = unix_now();
     for env in [Live, Test] {
@@ -406,7 +321,7 @@ fn one_lapp_asked_in_live_and_test_in_one_second_answers_both() {
 
 #[test]
 fn racing_copies_of_one_signed_call_are_answered_once() {
-    let host = TenantHost::start(Some(SECRET));
+    let host = tenant_host(Some(SECRET));
     let body = context(None).to_string();
     let headers = signature(SECRET, LAPP, Live, unix_now(), body.as_bytes());
     let replies: Vec<RawReply> = std::thread::scope(|s| {
@@ -432,7 +347,7 @@ fn racing_copies_of_one_signed_call_are_answered_once() {
 
 #[test]
 fn a_lapp_without_its_secret_answers_no_one() {
-    let host = TenantHost::start(None);
+    let host = tenant_host(None);
     let body = context(Some("Open")).to_string();
     let now = unix_now();
     for headers in [

@@ -3,10 +3,9 @@
 wasmtime::component::bindgen!({
     world: "spin-host",
     path: "wit",
-    imports: { default: trappable },
+    imports: { default: async | trappable },
     with: {
-        "fermyon:spin/key-value.store": crate::kv_guest::SpinStore,
-        "wasi:keyvalue/store.bucket": crate::kv_guest::Bucket,
-        "wasi:keyvalue/atomics.cas": crate::kv_guest::CasHandle,
+        "fermyon:spin/sqlite.connection": crate::sqlite_guest::SqliteConnection,
+        "spin:postgres/postgres.connection": crate::pg_guest::PgConnection,
     },
 });

@@ -53,11 +53,9 @@ const PROVIDED: &[(&str, Version)] = &[
     ("wasi:sockets/ip-name-lookup", Version::Wasi02),
     ("wasi:http/types", Version::Wasi02),
     ("wasi:http/outgoing-handler", Version::Wasi02),
-    ("fermyon:spin/key-value", Version::Exact("2.0.0")),
+    ("fermyon:spin/sqlite", Version::Exact("2.0.0")),
     ("fermyon:spin/variables", Version::Exact("2.0.0")),
-    ("wasi:keyvalue/store", Version::Exact("0.2.0-draft2")),
-    ("wasi:keyvalue/atomics", Version::Exact("0.2.0-draft2")),
-    ("wasi:keyvalue/batch", Version::Exact("0.2.0-draft2")),
+    ("spin:postgres/postgres", Version::Exact("4.0.0")),
 ];
 
 /// Which versions of an interface the host accepts.
@@ -72,8 +70,7 @@ enum Version {
 /// A one-line summary of [`PROVIDED`], for error messages.
 fn provided_summary() -> String {
     "WASI 0.2 (wasi:cli, clocks, filesystem, io, random, sockets, wasi:http/types and outgoing-handler), \
-     fermyon:spin/key-value@2.0.0, fermyon:spin/variables@2.0.0, \
-     wasi:keyvalue/{store,atomics,batch}@0.2.0-draft2"
+     fermyon:spin/sqlite@2.0.0, fermyon:spin/variables@2.0.0, spin:postgres/postgres@4.0.0"
         .to_string()
 }
 
@@ -260,11 +257,14 @@ mod tests {
     fn knows_what_it_provides() {
         assert!(is_provided("wasi:http/outgoing-handler@0.2.0"));
         assert!(is_provided("wasi:cli/environment@0.2.6"));
-        assert!(is_provided("fermyon:spin/key-value@2.0.0"));
-        assert!(is_provided("wasi:keyvalue/atomics@0.2.0-draft2"));
+        assert!(is_provided("fermyon:spin/sqlite@2.0.0"));
+        assert!(is_provided("spin:postgres/postgres@4.0.0"));
+        assert!(!is_provided("fermyon:spin/key-value@2.0.0"));
+        assert!(!is_provided("wasi:keyvalue/atomics@0.2.0-draft2"));
+        assert!(!is_provided("spin:postgres/postgres@4.2.0"));
         assert!(!is_provided("fermyon:spin/llm@2.0.0"));
         assert!(!is_provided("spin:sqlite/sqlite@3.0.0"));
         assert!(!is_provided("wasi:http/handler@0.3.0-rc-2026-01-06"));
-        assert!(!is_provided("fermyon:spin/key-value@3.0.0"));
+        assert!(!is_provided("fermyon:spin/sqlite@3.0.0"));
     }
 }

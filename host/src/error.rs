@@ -82,9 +82,9 @@ pub enum HostError {
         /// Wasmtime's message.
         why: String,
     },
-    /// The key-value database could not be opened or prepared.
-    #[error("the key-value store at {path} cannot be opened: {source}")]
-    KeyValueOpen {
+    /// The SQLite database could not be opened or prepared at startup.
+    #[error("the SQLite database at {path} cannot be opened: {source}")]
+    SqliteOpen {
         /// The database file.
         path: PathBuf,
         /// SQLite's error.

@@ -6,19 +6,23 @@
 //! ```text
 //! recrules-host up [--manifest spin.toml] [--listen 127.0.0.1:3000] [--build]
 //! recrules-host build [--manifest spin.toml]
+//! recrules-host state copy --from .spin/sqlite_db.db --to postgres://...
 //! ```
 
 mod bindings;
 mod build;
 mod engine;
 mod error;
-mod kv_guest;
-mod kv_store;
 mod manifest;
 mod outbound;
+mod pg_client;
+mod pg_convert;
+mod pg_guest;
 mod routes;
 mod server;
+mod sqlite_guest;
 mod state;
+mod state_copy;
 mod up;
 mod variables;
 mod vars_guest;
@@ -50,15 +54,31 @@ enum Command {
         #[arg(long, short = 'f', default_value = "spin.toml")]
         manifest: PathBuf,
     },
+    /// Manage an installation's state (the Lapps' `recrules_state` table).
+    State {
+        #[command(subcommand)]
+        command: StateCommand,
+    },
+}
+
+/// `state` subcommands.
+#[derive(Subcommand)]
+enum StateCommand {
+    /// Copy the whole state from a SQLite file into a PostgreSQL database
+    /// (idempotent; refuses, writing nothing, if a key differs).
+    Copy(state_copy::CopyArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Up(args) => up::run(args),
-        Command::Build { manifest } => {
-            manifest::App::load(&manifest).and_then(|app| build::build_all(&app))
-        }
+        Command::Up(args) => up::run(args).map_err(|e| e.to_string()),
+        Command::Build { manifest } => manifest::App::load(&manifest)
+            .and_then(|app| build::build_all(&app))
+            .map_err(|e| e.to_string()),
+        Command::State {
+            command: StateCommand::Copy(args),
+        } => state_copy::run(args).map_err(|e| e.to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,7 +2,7 @@
 //!
 //! Only what the host implements is accepted; a key that would change a
 //! component's behaviour and that the host ignores (`files`,
-//! `sqlite_databases`, `ai_models`, other trigger types) is an error rather
+//! `key_value_stores`, `ai_models`, other trigger types) is an error rather
 //! than a silent difference from `spin up`.
 
 use crate::error::HostError;
@@ -50,8 +50,8 @@ pub struct Component {
     pub source: PathBuf,
     /// `allowed_outbound_hosts`, as written (templates not yet expanded).
     pub allowed_outbound_hosts: Vec<String>,
-    /// `key_value_stores`: the store labels the component may open.
-    pub key_value_stores: Vec<String>,
+    /// `sqlite_databases`: the SQLite database labels the component may open.
+    pub sqlite_databases: Vec<String>,
     /// `variables`: component variable name to template.
     pub variables: BTreeMap<String, String>,
     /// `environment`: environment variables of the component's WASI context.
@@ -108,7 +108,7 @@ struct RawComponent {
     #[serde(default)]
     allowed_outbound_hosts: Vec<String>,
     #[serde(default)]
-    key_value_stores: Vec<String>,
+    key_value_stores: Vec<toml::Value>,
     #[serde(default)]
     variables: BTreeMap<String, String>,
     #[serde(default)]
@@ -218,9 +218,13 @@ fn component(
         toml::Value::String(s) => dir.join(s),
         _ => return Err(format!("{at} `source` must be a path to a .wasm file; recrules-host does not fetch `{{ url = ... }}` sources")),
     };
+    if !rc.key_value_stores.is_empty() {
+        return Err(format!(
+            "{at} `key_value_stores` is not supported by recrules-host: it serves SQLite (`sqlite_databases = [\"default\"]`, `fermyon:spin/sqlite`) and PostgreSQL (`spin:postgres/postgres`) instead; remove the key"
+        ));
+    }
     let unsupported = [
         ("files", rc.files.is_empty()),
-        ("sqlite_databases", rc.sqlite_databases.is_empty()),
         ("ai_models", rc.ai_models.is_empty()),
     ];
     if let Some((key, _)) = unsupported.iter().find(|(_, empty)| !empty) {
@@ -228,8 +232,10 @@ fn component(
             "{at} `{key}` is not supported by recrules-host: remove it, or serve the application with Spin"
         ));
     }
-    if let Some(label) = rc.key_value_stores.iter().find(|l| *l != "default") {
-        return Err(format!("{at} `key_value_stores` names `{label}`; recrules-host provides only the `default` store"));
+    if let Some(label) = rc.sqlite_databases.iter().find(|l| *l != "default") {
+        return Err(format!(
+            "{at} `sqlite_databases` names `{label}`, which is not defined: without a runtime configuration file Spin serves only the `default` database, and recrules-host never reads one; use \"default\""
+        ));
     }
     for (name, template) in &rc.variables {
         if !is_valid_variable_name(name) {
@@ -265,7 +271,7 @@ fn component(
         id: id.to_owned(),
         source,
         allowed_outbound_hosts: rc.allowed_outbound_hosts,
-        key_value_stores: rc.key_value_stores,
+        sqlite_databases: rc.sqlite_databases,
         variables: rc.variables,
         environment: rc.environment,
         build,
@@ -359,8 +365,8 @@ route = { private = true }
 component = "otp"
 [component.otp]
 source = "target/otp.wasm"
-key_value_stores = ["default"]
-allowed_outbound_hosts = ["https://sms.example.com"]
+sqlite_databases = ["default"]
+allowed_outbound_hosts = ["https://sms.example.com", "postgres://db.internal:5432"]
 variables = { greeting = "{{ greeting }}!", token = "{{token}}" }
 [component.otp.build]
 command = "cargo build"
@@ -374,6 +380,7 @@ command = "cargo build"
         assert_eq!(app.routes[0].pattern, "/otp/...");
         let otp = &app.components[0];
         assert_eq!(otp.source, PathBuf::from("/app/target/otp.wasm"));
+        assert_eq!(otp.sqlite_databases, vec!["default".to_string()]);
         let build = otp.build.as_ref().expect("build");
         assert_eq!(build.commands, vec!["cargo build".to_string()]);
         assert_eq!(build.workdir, PathBuf::from("/app"));
@@ -385,7 +392,11 @@ command = "cargo build"
         let cases = [
             (
                 GOOD.replace("\"default\"]", "\"other\"]"),
-                "only the `default` store",
+                "`sqlite_databases` names `other`, which is not defined",
+            ),
+            (
+                GOOD.replace("sqlite_databases", "key_value_stores"),
+                "it serves SQLite",
             ),
             (
                 GOOD.replace("\"{{token}}\"", "\"{{ nope }}\""),

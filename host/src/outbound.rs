@@ -1,10 +1,12 @@
-//! Outbound HTTP: `allowed_outbound_hosts` and the `wasi:http` hook that enforces it.
+//! Outbound connections: `allowed_outbound_hosts` and the `wasi:http` hook that enforces it.
 //!
 //! An entry is `scheme://host[:port]`, as in Spin: the scheme may be `*`; the
 //! host may be `*` or `*.domain` (any subdomain); the port may be a number,
-//! `*` or a range `low..high` (exclusive), and defaults to the scheme's (80,
-//! 443). A request no entry allows fails in the guest with
-//! `error-code::HTTP-request-denied`.
+//! `*` or a range `low..high` (exclusive), and defaults to the scheme's
+//! well-known port (http 80, https 443, postgres 5432, ...). An HTTP request
+//! no entry allows fails in the guest with `error-code::HTTP-request-denied`;
+//! PostgreSQL addresses are checked against the `postgres` entries by
+//! [`crate::pg_guest`].
 
 use http_body_util::BodyExt;
 use std::future::Future;
@@ -66,7 +68,7 @@ impl AllowedHost {
             },
         };
         let ports = match port {
-            None if matches!(scheme.as_deref(), None | Some("http") | Some("https")) => {
+            None if scheme.as_deref().is_none_or(|s| default_port(s).is_some()) => {
                 PortPattern::Default
             }
             None => {
@@ -133,10 +135,15 @@ fn split_host_port(authority: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// A scheme's well-known port, as Spin knows them.
 fn default_port(scheme: &str) -> Option<u16> {
     match scheme {
         "http" => Some(80),
         "https" => Some(443),
+        "postgres" => Some(5432),
+        "mysql" => Some(3306),
+        "redis" => Some(6379),
+        "mqtt" => Some(1883),
         _ => None,
     }
 }
@@ -155,6 +162,16 @@ impl OutboundPolicy {
             component,
             allowed: allowed.into(),
         }
+    }
+
+    /// The component's id.
+    pub fn component(&self) -> &str {
+        &self.component
+    }
+
+    /// Whether a connection to `scheme://host:port` is allowed (PostgreSQL).
+    pub fn allows_host(&self, scheme: &str, host: &str, port: u16) -> bool {
+        self.allowed.iter().any(|a| a.allows(scheme, host, port))
     }
 
     /// Whether a request to `uri` is allowed.
@@ -247,7 +264,7 @@ mod tests {
             "example.com",
             "https://example.com/path",
             "https://ex*.com",
-            "redis://cache",
+            "foo://cache",
             "http://h:port",
         ] {
             assert!(AllowedHost::parse(bad).is_err(), "{bad}");

@@ -1,7 +1,8 @@
 //! The per-request state of a component instance (the `T` of `Store<T>`).
 
-use crate::kv_store::KvStore;
 use crate::outbound::OutboundPolicy;
+use crate::pg_client::PgPools;
+use crate::sqlite_guest::SqliteDatabases;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use wasmtime::component::ResourceTable;
@@ -13,13 +14,15 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 pub struct Grants {
     /// The component's id (for messages).
     pub component: Arc<str>,
-    /// The key-value database.
-    pub kv: KvStore,
-    /// The store labels the component may open (`key_value_stores`).
-    pub kv_labels: Arc<[String]>,
+    /// The SQLite databases the host serves.
+    pub sqlite: SqliteDatabases,
+    /// The SQLite labels the component may open (`sqlite_databases`).
+    pub sqlite_labels: Arc<[String]>,
+    /// The PostgreSQL connection pools (shared by all components).
+    pub pg: PgPools,
     /// The component variables, rendered.
     pub variables: Arc<BTreeMap<String, String>>,
-    /// The outbound HTTP policy (`allowed_outbound_hosts`).
+    /// The outbound policy (`allowed_outbound_hosts`), for HTTP and PostgreSQL.
     pub outbound: OutboundPolicy,
     /// The `environment` of the component's WASI context.
     pub environment: Arc<[(String, String)]>,
@@ -35,6 +38,8 @@ pub struct RequestState {
     pub table: ResourceTable,
     /// What the component may use.
     pub grants: Grants,
+    /// SQLite connections this instance holds open.
+    pub sqlite_connections: usize,
 }
 
 impl RequestState {
@@ -50,6 +55,7 @@ impl RequestState {
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
             grants,
+            sqlite_connections: 0,
         }
     }
 }

@@ -2,11 +2,12 @@
 
 use crate::engine::{self, EPOCH_TICK};
 use crate::error::HostError;
-use crate::kv_store::KvStore;
 use crate::manifest::App;
 use crate::outbound::{AllowedHost, OutboundPolicy};
+use crate::pg_client::PgPools;
 use crate::routes::Router;
 use crate::server::{Served, Server};
+use crate::sqlite_guest::{SqliteDatabases, DEFAULT_FILE};
 use crate::state::Grants;
 use crate::variables::AppValues;
 use std::collections::HashMap;
@@ -27,7 +28,7 @@ pub struct UpArgs {
     /// Run the components' build commands first.
     #[arg(long)]
     build: bool,
-    /// Directory for the key-value database and the compiled-component cache
+    /// Directory for the SQLite database (`sqlite_db.db`) and the compiled-component cache
     /// [default: `.spin` beside the manifest].
     #[arg(long)]
     state_dir: Option<PathBuf>,
@@ -48,7 +49,8 @@ pub fn run(args: UpArgs) -> Result<(), HostError> {
     let state_dir = args.state_dir.unwrap_or_else(|| app.dir.join(".spin"));
     let cache_dir = args.cache_dir.unwrap_or_else(|| state_dir.join("cache"));
     create_dir(&state_dir)?;
-    let kv = KvStore::open(&state_dir.join("sqlite_key_value.db"))?;
+    let sqlite = SqliteDatabases::open(&state_dir.join(DEFAULT_FILE))?;
+    let pg = PgPools::default();
     let values = AppValues::resolve(&app, |k| std::env::var(k).ok())?;
     eprintln!(
         "recrules-host: application `{}` from {}",
@@ -109,8 +111,9 @@ pub fn run(args: UpArgs) -> Result<(), HostError> {
             .collect::<Result<Vec<_>, _>>()?;
         let grants = Grants {
             component: id.clone(),
-            kv: kv.clone(),
-            kv_labels: component.key_value_stores.clone().into(),
+            sqlite: sqlite.clone(),
+            sqlite_labels: component.sqlite_databases.clone().into(),
+            pg: pg.clone(),
             variables: Arc::new(values.component_values(&app, component)?),
             outbound: OutboundPolicy::new(id, allowed),
             environment: component

@@ -6,7 +6,7 @@ use crate::manifest::is_valid_variable_name;
 use crate::state::RequestState;
 
 impl Host for RequestState {
-    fn get(&mut self, name: String) -> wasmtime::Result<Result<String, Error>> {
+    async fn get(&mut self, name: String) -> wasmtime::Result<Result<String, Error>> {
         if !is_valid_variable_name(&name) {
             return Ok(Err(Error::InvalidName(format!(
                 "`{name}` is not a valid variable name: use lowercase letters, digits and `_`, starting with a letter"

@@ -5,94 +5,6 @@ mod common;
 use common::{loopback_server, probe_manifest, AppDir};
 
 #[test]
-fn key_value_crud_and_atomics() {
-    let app = AppDir::new(&probe_manifest(""));
-    let host = app.start();
-    assert_eq!(host.get("/probe/kv/get?key=a"), (404, "absent".into()));
-    assert_eq!(
-        host.call("PUT", "/probe/kv/set?key=a", b"one"),
-        (200, "set".into())
-    );
-    assert_eq!(
-        host.call("PUT", "/probe/kv/set?key=b", b"two"),
-        (200, "set".into())
-    );
-    assert_eq!(host.get("/probe/kv/get?key=a"), (200, "one".into()));
-    assert_eq!(host.get("/probe/kv/exists?key=b"), (200, "true".into()));
-    assert_eq!(host.get("/probe/kv/keys"), (200, "a\nb".into()));
-    assert_eq!(
-        host.call("DELETE", "/probe/kv/delete?key=a", b""),
-        (200, "deleted".into())
-    );
-    assert_eq!(host.get("/probe/kv/exists?key=a"), (200, "false".into()));
-
-    // wasi:keyvalue/atomics: increment and compare-and-swap.
-    assert_eq!(
-        host.call("POST", "/probe/kv/incr?key=n&delta=5", b""),
-        (200, "5".into())
-    );
-    assert_eq!(
-        host.call("POST", "/probe/kv/incr?key=n&delta=-2", b""),
-        (200, "3".into())
-    );
-    assert_eq!(
-        host.call("POST", "/probe/kv/cas?key=c", b"v1"),
-        (200, "swapped".into())
-    );
-    assert_eq!(
-        host.call("POST", "/probe/kv/cas?key=c&interloper=other", b"v2"),
-        (409, "conflict: other".into())
-    );
-    assert_eq!(host.get("/probe/kv/get?key=c"), (200, "other".into()));
-}
-
-#[test]
-fn concurrent_increments_are_not_lost() {
-    let app = AppDir::new(&probe_manifest(""));
-    let host = std::sync::Arc::new(app.start());
-    let workers: Vec<_> = (0..4)
-        .map(|_| {
-            let host = host.clone();
-            std::thread::spawn(move || {
-                for _ in 0..10 {
-                    let (status, _) = host.call("POST", "/probe/kv/incr?key=attempts", b"");
-                    assert_eq!(status, 200);
-                }
-            })
-        })
-        .collect();
-    for w in workers {
-        w.join().expect("worker");
-    }
-    assert_eq!(
-        host.call("POST", "/probe/kv/incr?key=attempts&delta=0", b""),
-        (200, "40".into())
-    );
-}
-
-#[test]
-fn key_value_survives_kill_9_and_restart() {
-    let app = AppDir::new(&probe_manifest(""));
-    let host = app.start();
-    assert_eq!(
-        host.call("PUT", "/probe/kv/set?key=otp", b"kept"),
-        (200, "set".into())
-    );
-    assert_eq!(
-        host.call("POST", "/probe/kv/incr?key=n&delta=7", b""),
-        (200, "7".into())
-    );
-    host.kill9();
-    assert!(app.path().join(".spin/sqlite_key_value.db").is_file());
-    let host = app.start();
-    assert_eq!(host.get("/probe/kv/get?key=otp"), (200, "kept".into()));
-    assert_eq!(
-        host.call("POST", "/probe/kv/incr?key=n&delta=1", b""),
-        (200, "8".into())
-    );
-}
-
-#[test]
 fn variables_default_and_env_override() {
     let app = AppDir::new(&probe_manifest(
         r#"variables = { greeting = "{{ greeting }}, world", token = "{{ token }}" }"#,
@@ -203,31 +115,52 @@ fn outbound_allowed_and_denied() {
 
 #[test]
 fn refuses_components_importing_what_it_lacks() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let wasm = dir.path().join("llm.wasm");
-    let bytes = wat::parse_str(
-        r#"(component
-             (import "fermyon:spin/llm@2.0.0" (instance
-               (export "infer" (func (param "model" string) (result string)))))
-           )"#,
-    )
-    .expect("valid component text");
-    std::fs::write(&wasm, bytes).expect("write wasm");
-    let app = AppDir::new(&format!(
-        r#"spin_manifest_version = 2
+    // An interface it never had, and the key-value interfaces it no longer serves.
+    for (import, func) in [
+        ("fermyon:spin/llm@2.0.0", "infer"),
+        ("wasi:keyvalue/store@0.2.0-draft2", "open"),
+        ("fermyon:spin/key-value@2.0.0", "open"),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let wasm = dir.path().join("lacks.wasm");
+        let bytes = wat::parse_str(format!(
+            r#"(component
+                 (import "{import}" (instance
+                   (export "{func}" (func (param "name" string) (result string)))))
+               )"#
+        ))
+        .expect("valid component text");
+        std::fs::write(&wasm, bytes).expect("write wasm");
+        let app = AppDir::new(&format!(
+            r#"spin_manifest_version = 2
 [application]
 name = "lacks"
 [[trigger.http]]
 route = "/..."
-component = "llm"
-[component.llm]
+component = "lacks"
+[component.lacks]
 source = "{}"
 "#,
-        wasm.display()
-    ));
+            wasm.display()
+        ));
+        let stderr = app.expect_start_failure(&[]);
+        assert!(stderr.contains(import), "{stderr}");
+        assert!(stderr.contains("does not provide"), "{stderr}");
+    }
+}
+
+#[test]
+fn refuses_key_value_stores_in_the_manifest() {
+    let app = AppDir::new(&probe_manifest("key_value_stores = [\"default\"]"));
     let stderr = app.expect_start_failure(&[]);
-    assert!(stderr.contains("fermyon:spin/llm@2.0.0"), "{stderr}");
-    assert!(stderr.contains("does not provide"), "{stderr}");
+    assert!(
+        stderr.contains("`key_value_stores` is not supported"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("SQLite") && stderr.contains("PostgreSQL"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -261,7 +194,7 @@ fn build_runs_the_build_commands() {
     std::fs::remove_file(&marker).expect("remove marker");
     let host = app.start_with(&[], &["--build"]);
     assert!(marker.is_file(), "`up --build` ran the build first");
-    assert_eq!(host.get("/probe/kv/exists?key=x"), (200, "false".into()));
+    assert_eq!(host.call("POST", "/probe/echo", b"").0, 200);
 
     let failing = AppDir::new(&probe_manifest(
         "\n[component.probe.build]\ncommand = \"exit 3\"\n",

@@ -1,9 +1,9 @@
 //! The native baseline of `bench/load.sh`: the work the OTP Lapp does for one
-//! `POST /otp/verify`, without Wasm, HTTP or the key-value store. Per
+//! `POST /otp/verify`, without Wasm, HTTP or the state database. Per
 //! iteration: parse and check the JSON body (as `lapps/otp/src/request.rs`),
-//! decode the stored phone record (`{"version", "value"}` JSON, as
-//! `lapps/support/src/store.rs`), run [`otp::verify`], and encode the answer
-//! (and the record when it changed).
+//! decode the stored phone record (its JSON value; the version is a column
+//! of its own, `lapps/support/src/store.rs`), run [`otp::verify`], and encode
+//! the answer (and the record when it changed).
 //!
 //! - `unknown_challenge`: no record for the phone (what `bench/load.sh` drives);
 //! - `wrong_code`: a record with a live challenge; the wrong code is counted.
@@ -17,16 +17,8 @@ use recrules_sdk::otp::{
     OTP_RANDOM_BYTES,
 };
 use recrules_sdk::time::Instant;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::hint::black_box;
-
-/// A record as the Lapp stores it.
-#[derive(Serialize, Deserialize)]
-struct Versioned<T> {
-    version: u64,
-    value: T,
-}
 
 /// The verify body of the load test.
 const BODY: &[u8] =
@@ -66,12 +58,9 @@ fn parse(bytes: &[u8]) -> Body {
 fn verify_once(org: &OrgId, config: &LappConfig, stored: Option<&[u8]>, now: Instant) -> Vec<u8> {
     let body = parse(BODY);
     let key = phone_record_key(org, &body.phone);
-    let (version, record) = match stored {
-        Some(bytes) => {
-            let v: Versioned<PhoneRecord> = serde_json::from_slice(bytes).expect("a record");
-            (v.version, v.value)
-        }
-        None => (0, PhoneRecord::default()),
+    let record: PhoneRecord = match stored {
+        Some(bytes) => serde_json::from_slice(bytes).expect("a record"),
+        None => PhoneRecord::default(),
     };
     let ask = otp::Request {
         phone: &body.phone,
@@ -81,11 +70,8 @@ fn verify_once(org: &OrgId, config: &LappConfig, stored: Option<&[u8]>, now: Ins
     };
     let decision = otp::verify(&record, &ask, &body.code);
     if record.pruned(now) != decision.record {
-        let next = Versioned {
-            version: version + 1,
-            value: decision.record,
-        };
-        black_box((&key, serde_json::to_vec(&next).expect("encode the record")));
+        let next = serde_json::to_vec(&decision.record).expect("encode the record");
+        black_box((&key, next));
     }
     serde_json::to_vec(&decision.answer).expect("encode the answer")
 }
@@ -108,11 +94,7 @@ fn bench(c: &mut Criterion) {
     };
     let sent = otp::send(&PhoneRecord::default(), &ask, &Entropy(bytes)).unwrap();
     assert_eq!(sent.code.as_ref().map(Code::as_str), Some("123456"));
-    let stored = serde_json::to_vec(&Versioned {
-        version: 1,
-        value: sent.record,
-    })
-    .unwrap();
+    let stored = serde_json::to_vec(&sent.record).unwrap();
 
     let answer: Value =
         serde_json::from_slice(&verify_once(&org, &config, Some(&stored), now)).unwrap();

@@ -13,13 +13,18 @@
 //! - [`meeting`], [`upload`], [`range`], [`idempotency`]: what the meetings
 //!   Lapp posts and stores (activity drafts, used OTP approvals, recording
 //!   uploads, `Range` downloads, idempotency keys);
-//! - [`vector`]: the conformance vectors that every face of the rules runs.
+//! - [`attachment`]: recordings on their way to the CRM as attachments of
+//!   their End activity (states, pending ones, names, audio types);
+//! - [`vector`]: the conformance vectors that every face of the rules runs;
+//! - [`state`]: the SQL table the Lapps keep their state in, and its
+//!   statements (data only: the crate runs none of them).
 //!
 //! The crate is pure: it reads no clock, draws no random number and does no
 //! I/O. The moment of a decision, random bytes and data come in as arguments,
 //! and every input and output is a serde type with a stable JSON form, so the
 //! HTTP Lapps and the wasm package for phones reuse them unchanged.
 
+pub mod attachment;
 pub mod hook;
 pub mod idempotency;
 pub mod lead;
@@ -30,6 +35,7 @@ pub mod plan;
 pub mod range;
 pub mod session;
 pub mod settings;
+pub mod state;
 pub mod time;
 pub mod upload;
 pub mod validate;

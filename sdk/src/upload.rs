@@ -29,6 +29,10 @@ pub struct StoredUpload {
     pub chunks: u32,
     /// When it was stored.
     pub stored_at: Instant,
+    /// Its audio type (`audio/mp4`, ...: [`crate::attachment::content_type`]);
+    /// absent in records stored before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
 }
 
 /// Why an upload is refused.
@@ -200,6 +204,7 @@ mod tests {
             size_bytes,
             chunks: chunk_count(size_bytes),
             stored_at: Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap(),
+            content_type: None,
         }
     }
 

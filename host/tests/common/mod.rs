@@ -1,6 +1,9 @@
 //! Shared test helpers: build the probe component once, start the real host
 //! binary on port 0 in a temporary directory, and talk to it over HTTP.
 
+// Each test binary uses its own part of these helpers.
+#![allow(dead_code)]
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -88,7 +91,7 @@ component = "probe"
 
 [component.probe]
 source = "{}"
-key_value_stores = ["default"]
+sqlite_databases = ["default"]
 {extra}
 "#,
         probe_wasm().display()
@@ -290,4 +293,106 @@ pub fn loopback_server(count: usize) -> u16 {
         }
     });
     port
+}
+
+/// Percent-encodes `text` for a query string.
+pub fn enc(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The test PostgreSQL's URL, from `RECRULES_POSTGRES_URL`.
+pub fn pg_url() -> String {
+    match std::env::var("RECRULES_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => panic!(
+            "RECRULES_POSTGRES_URL is not set: these tests need a PostgreSQL. Run \
+             `bash scripts/postgres.sh start` and `export RECRULES_POSTGRES_URL=$(bash scripts/postgres.sh url)`"
+        ),
+    }
+}
+
+/// The `host:port` of a PostgreSQL URL.
+pub fn pg_authority(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
+    rest.split(['/', '?']).next().unwrap_or(rest).to_owned()
+}
+
+/// `url` with its database replaced by `database`.
+pub fn pg_url_for(url: &str, database: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let head = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{head}/{database}?{q}"),
+        None => format!("{head}/{database}"),
+    }
+}
+
+/// A manifest serving the probe with PostgreSQL allowed at the test
+/// cluster's `host:port` (through a `{{ pg_host }}` template) and the
+/// component variable `pg_url` set to `url`.
+pub fn pg_probe_manifest(url: &str) -> String {
+    let vars = format!(
+        "[variables]\npg_host = {{ default = \"{}\" }}\npg_url = {{ default = \"{url}\" }}\n",
+        pg_authority(url)
+    );
+    probe_manifest(
+        "allowed_outbound_hosts = [\"postgres://{{ pg_host }}\"]\nvariables = { pg_url = \"{{ pg_url }}\" }",
+    )
+    .replacen("[variables]\n", &vars, 1)
+}
+
+/// A fresh database on the test cluster, dropped when this goes out of scope.
+pub struct PgDatabase {
+    /// Its name.
+    pub name: String,
+    /// Its URL.
+    pub url: String,
+    admin: String,
+}
+
+impl PgDatabase {
+    /// Creates a database named after `tag`, the process and the time,
+    /// through a host that serves [`pg_probe_manifest`].
+    pub fn create(host: &Host, tag: &str) -> PgDatabase {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let name = format!("host_{tag}_{}_{nanos}", std::process::id());
+        let admin = pg_url();
+        let (status, body) = host.call(
+            "POST",
+            "/probe/pg/exec",
+            format!("CREATE DATABASE {name}").as_bytes(),
+        );
+        assert_eq!(status, 200, "CREATE DATABASE {name}: {body}");
+        PgDatabase {
+            url: pg_url_for(&admin, &name),
+            name,
+            admin,
+        }
+    }
+
+    /// Drops the database through `host` (which must allow the cluster).
+    pub fn drop_with(self, host: &Host) {
+        let (status, body) = host.call(
+            "POST",
+            &format!("/probe/pg/exec?url={}", enc(&self.admin)),
+            format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name).as_bytes(),
+        );
+        assert_eq!(status, 200, "DROP DATABASE {}: {body}", self.name);
+    }
 }

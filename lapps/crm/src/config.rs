@@ -17,6 +17,10 @@ pub struct CrmConfig {
     pub timeout_ms: u64,
     /// How many times a call answered 429 is sent again (see [`crate::backoff`]).
     pub max_retries: u32,
+    /// The files host's base URL (`https://files-in21.leadsquared.com`), per
+    /// region and not the API's; `/File/Upload` is appended. Empty: files
+    /// cannot be uploaded.
+    pub files_url: String,
 }
 
 impl CrmConfig {
@@ -39,6 +43,21 @@ impl CrmConfig {
         }
         Endpoint::parse(&self.base_url).map_err(misconfigured)
     }
+
+    /// The files host's endpoint, or [`CrmError::Misconfigured`] naming what is wrong.
+    pub fn files_endpoint(&self, operation: &Operation) -> Result<Endpoint, CrmError> {
+        self.endpoint(operation)?;
+        if self.files_url.trim().is_empty() {
+            return Err(CrmError::Misconfigured {
+                operation: operation.clone(),
+                message: "the files host's URL is empty; set `crm_files_url` to your region's files host (e.g. `https://files-in21.leadsquared.com`) and allow its origin (`crm_files_origin`)".to_owned(),
+            });
+        }
+        Endpoint::parse(&self.files_url).map_err(|message| CrmError::Misconfigured {
+            operation: operation.clone(),
+            message: format!("files host: {message}"),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -52,6 +71,7 @@ mod tests {
             secret_key: "s".into(),
             timeout_ms: 1000,
             max_retries: 2,
+            files_url: "https://files.example.com".into(),
         }
     }
 
@@ -85,6 +105,16 @@ mod tests {
                 ..config()
             },
         ];
+        let no_files = CrmConfig {
+            files_url: String::new(),
+            ..config()
+        };
+        let e = no_files.files_endpoint(&op()).unwrap_err();
+        assert!(e.to_string().contains("crm_files_url"), "{e}");
+        assert_eq!(
+            config().files_endpoint(&op()).unwrap().authority,
+            "files.example.com"
+        );
         for (bad, words) in cases.iter().zip(["secret key", "0 ms", "no scheme"]) {
             let e = bad.endpoint(&op()).unwrap_err();
             assert_eq!(e.status(), 503);

@@ -23,6 +23,20 @@ pub enum Operation {
         /// The lead asked for.
         lead_id: String,
     },
+    /// `File/Upload` on the files host.
+    UploadFile {
+        /// The lead the file is for.
+        lead_id: String,
+        /// The file's name.
+        file_name: String,
+    },
+    /// `ProspectActivity.svc/Attachment/Add`.
+    AddAttachment {
+        /// The lead of the activity.
+        lead_id: String,
+        /// The activity.
+        activity_id: String,
+    },
 }
 
 impl Operation {
@@ -31,7 +45,9 @@ impl Operation {
         match self {
             Self::CreateActivity { lead_id }
             | Self::RetrieveHistory { lead_id }
-            | Self::GetLead { lead_id } => lead_id,
+            | Self::GetLead { lead_id }
+            | Self::UploadFile { lead_id, .. }
+            | Self::AddAttachment { lead_id, .. } => lead_id,
         }
     }
 }
@@ -46,6 +62,16 @@ impl fmt::Display for Operation {
                 write!(f, "retrieving the activity history of lead `{lead_id}`")
             }
             Self::GetLead { lead_id } => write!(f, "reading lead `{lead_id}`"),
+            Self::UploadFile { lead_id, file_name } => {
+                write!(f, "uploading file `{file_name}` for lead `{lead_id}`")
+            }
+            Self::AddAttachment {
+                lead_id,
+                activity_id,
+            } => write!(
+                f,
+                "attaching a file to activity `{activity_id}` of lead `{lead_id}`"
+            ),
         }
     }
 }
@@ -108,6 +134,15 @@ pub enum CrmError {
         /// Its `ExceptionMessage`.
         message: String,
     },
+    /// The activity's type refuses attachments: its "Allow Attachments"
+    /// setting is off. Nothing was attached.
+    #[error("CRM: {operation}: the activity's type does not allow attachments (the CRM said: {message}); turn on \"Allow Attachments\" for this activity type in the CRM (Custom Activities and Scores), then drain the pending attachments with POST /meetings/attachments")]
+    AttachmentsNotAllowed {
+        /// The call.
+        operation: Operation,
+        /// The CRM's `ExceptionMessage`.
+        message: String,
+    },
     /// The CRM answered something that is not its API's answer.
     #[error("CRM: {operation}: the CRM answered HTTP {status} with an unexpected body: {detail}")]
     BadAnswer {
@@ -136,7 +171,10 @@ impl CrmError {
         match self {
             Self::InvalidInput { .. } => 400,
             Self::LeadNotFound { .. } => 404,
-            Self::Rejected { .. } | Self::BadAnswer { .. } | Self::Unreachable { .. } => 502,
+            Self::Rejected { .. }
+            | Self::BadAnswer { .. }
+            | Self::Unreachable { .. }
+            | Self::AttachmentsNotAllowed { .. } => 502,
             Self::RateLimited { .. } | Self::Misconfigured { .. } => 503,
             Self::Timeout { .. } => 504,
         }
@@ -159,6 +197,7 @@ impl CrmError {
             Self::InvalidInput { .. }
             | Self::Misconfigured { .. }
             | Self::LeadNotFound { .. }
+            | Self::AttachmentsNotAllowed { .. }
             | Self::RateLimited { .. } => false,
         }
     }
@@ -173,7 +212,8 @@ impl CrmError {
             | Self::RateLimited { operation, .. }
             | Self::Rejected { operation, .. }
             | Self::BadAnswer { operation, .. }
-            | Self::Unreachable { operation, .. } => operation,
+            | Self::Unreachable { operation, .. }
+            | Self::AttachmentsNotAllowed { operation, .. } => operation,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! # recrules-crm: the CRM connector of the Lapps
 //!
 //! Creates activities, reads a lead's activity history and reads a lead,
-//! over the CRM's v2 REST API, from a Spin component. Every call carries the
+//! uploads files (to the region's files host) and attaches them to
+//! activities, over the CRM's v2 REST API, from a Spin component. Every call carries the
 //! keys as the `x-LSQ-AccessKey` and `x-LSQ-SecretKey` headers, is allowed
 //! [`CrmConfig::timeout_ms`] per attempt, and is retried after 429 with
 //! backoff ([`backoff`]) at most [`CrmConfig::max_retries`] times.
@@ -108,6 +109,59 @@ pub async fn get_lead(cfg: &CrmConfig, lead_id: &str) -> Result<Lead, CrmError> 
     require_lead_id(&operation)?;
     let (status, body) = client::send(cfg, &operation, &wire::lead::get_lead_call(lead_id)).await?;
     wire::lead::lead(&operation, status, &body)
+}
+
+/// Uploads `file` (for an activity of lead `lead_id`) to the files host;
+/// answers what Attachment/Add takes as `AttachmentFile`. A 429 is retried
+/// (the CRM did not process it).
+pub async fn upload_file(
+    cfg: &CrmConfig,
+    lead_id: &str,
+    file: &wire::file::FileUpload<'_>,
+) -> Result<String, CrmError> {
+    let operation = Operation::UploadFile {
+        lead_id: lead_id.to_owned(),
+        file_name: file.file_name.to_owned(),
+    };
+    require_lead_id(&operation)?;
+    let call = wire::file::upload_call(file, cfg.access_key.trim(), cfg.secret_key.trim());
+    let (status, body) = client::send_to(
+        cfg,
+        client::Host::Files,
+        client::On429::Retry,
+        &operation,
+        &call,
+    )
+    .await?;
+    wire::file::uploaded_file(&operation, status, &body)
+}
+
+/// Attaches an uploaded file to an activity of lead `lead_id`, in one
+/// attempt; answers the attachment's id. A 429 is answered as
+/// [`CrmError::RateLimited`] (nothing attached) for the caller to wait and
+/// send again, so that it knows at every moment whether an attempt is out.
+/// An activity type without "Allow Attachments" is
+/// [`CrmError::AttachmentsNotAllowed`].
+pub async fn add_attachment(
+    cfg: &CrmConfig,
+    lead_id: &str,
+    attachment: &wire::attachment::NewAttachment,
+) -> Result<String, CrmError> {
+    let operation = Operation::AddAttachment {
+        lead_id: lead_id.to_owned(),
+        activity_id: attachment.prospect_activity_id.clone(),
+    };
+    require_lead_id(&operation)?;
+    let call = wire::attachment::attach_call(attachment);
+    let (status, body) = client::send_to(
+        cfg,
+        client::Host::Api,
+        client::On429::Answer,
+        &operation,
+        &call,
+    )
+    .await?;
+    wire::attachment::attachment_id(&operation, status, &body)
 }
 
 /// [`CrmError::InvalidInput`] when the operation's lead id is blank.

@@ -106,7 +106,8 @@ fn outgoing(
         .map(|(name, value)| ((*name).to_owned(), value.as_bytes().to_vec()))
         .collect();
     if let Some(body) = &call.body {
-        entries.push(("content-type".into(), b"application/json".to_vec()));
+        let kind = call.content_type.as_deref().unwrap_or("application/json");
+        entries.push(("content-type".into(), kind.as_bytes().to_vec()));
         // A known length, so the body is not sent chunked.
         entries.push(("content-length".into(), body.len().to_string().into_bytes()));
     }

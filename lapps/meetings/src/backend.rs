@@ -1,5 +1,5 @@
 //! Where leads and activities live, chosen by `activity_store`: the Spin
-//! key-value store (`kv`, embedded) or the CRM (`crm`). Handlers use
+//! state store (`kv`: SQLite or PostgreSQL) or the CRM (`crm`). Handlers use
 //! [`Backend`] and do not care which.
 //!
 //! In `kv`, a lead is the versioned record `{org}/meetings/lead/{id}`
@@ -39,7 +39,7 @@ use crate::request::random_id;
 
 /// The backend of one request.
 pub enum Backend<'s> {
-    /// Leads and activities in the key-value store.
+    /// Leads and activities in the Lapps' state store.
     Kv {
         /// The store.
         store: &'s Store,
@@ -77,7 +77,7 @@ impl<'s> Backend<'s> {
     pub async fn lead(&self, id: &str) -> Result<Lead, Failure> {
         match self {
             Backend::Kv { store, org } => store
-                .get_versioned::<Option<Lead>>(&keys::lead(org, id))?
+                .get::<Option<Lead>>(&keys::lead(org, id))?
                 .flatten()
                 .ok_or_else(|| {
                     Failure::not_found(
@@ -208,9 +208,7 @@ fn author(store: &Store, org: &OrgId, id: &str, user: &str) -> Result<(), Failur
 
 /// Kv: the lead's posted activities, oldest first.
 fn posted(store: &Store, org: &OrgId, id: &str) -> Result<Vec<PostedActivity>, Failure> {
-    let mut list: Vec<PostedActivity> = store
-        .get_versioned(&keys::history(org, id))?
-        .unwrap_or_default();
+    let mut list: Vec<PostedActivity> = store.get(&keys::history(org, id))?.unwrap_or_default();
     list.sort_by_key(|p| p.activity.created_on);
     Ok(list)
 }

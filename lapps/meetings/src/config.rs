@@ -6,11 +6,13 @@
 //! |---|---|
 //! | `org_api_keys` | JSON object org id -> API key (secret), as the OTP Lapp's |
 //! | `org_admin_keys` | JSON object org id -> admin key (secret), for `PUT /settings` |
-//! | `activity_store` | `kv` (default: leads and activities in the key-value store) or `crm` |
+//! | `activity_store` | `kv` (default: leads and activities in the Lapps' own state store) or `crm` |
 //! | `tenant_lapp_base_url` | where tenant validation Lapps are: `{base}/{LappId}/validate` |
 //! | `tenant_lapp_timeout_ms` | how long a tenant Lapp may take (default 3000) |
 //! | `tenant_lapp_secret` | the secret tenant Lapp calls are signed with (`x-lapp-signature`; secret); unset: every tenant Lapp fails closed |
 //! | `crm_base_url`, `crm_access_key`, `crm_secret_key`, `crm_timeout_ms`, `crm_max_retries` | for `crm` |
+//! | `crm_files_url` | for `crm`: the region's files host (`https://files-in21.leadsquared.com`), where recordings are uploaded |
+//! | `crm_attach_budget_ms` | for `crm`: how long after its arrival an End (or a drain) may start attaching recordings (default 20000; the host's deadline is 30 s) |
 
 use recrules_sdk::hook::SECRET_VARIABLE;
 
@@ -34,7 +36,7 @@ pub fn variable(name: &'static str) -> Result<String, Failure> {
 /// Where leads and activities live: `activity_store`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoreKind {
-    /// The Spin key-value store (embedded).
+    /// The Lapps' own state store (SQLite or PostgreSQL).
     Kv,
     /// The CRM, through `recrules-crm`.
     Crm,
@@ -106,5 +108,15 @@ pub fn crm_config() -> Result<recrules_crm::CrmConfig, Failure> {
         max_retries: u32::try_from(retries).map_err(|_| {
             Failure::misconfigured("crm_max_retries", format!("`{retries}` is too large"))
         })?,
+        files_url: variable("crm_files_url")?.trim().to_owned(),
     })
+}
+
+/// How long an End or a drain may attach recordings when `crm_attach_budget_ms` is unset.
+const DEFAULT_ATTACH_BUDGET_MS: u64 = 20_000;
+
+/// `crm_attach_budget_ms`: from a request's arrival, how long it may start
+/// CRM calls that attach recordings.
+pub fn attach_budget_ms() -> Result<u64, Failure> {
+    Ok(number("crm_attach_budget_ms")?.unwrap_or(DEFAULT_ATTACH_BUDGET_MS))
 }

@@ -66,3 +66,27 @@ pub fn crm_author(org: &OrgId, activity_id: &str) -> String {
 pub fn crm_posting(org: &OrgId, key: &str) -> String {
     format!("{}/meetings/crm-posting/{key}", org.as_str())
 }
+
+/// Crm: an End whose recordings go to the CRM as attachments (any activity id: hashed).
+pub fn crm_end(org: &OrgId, activity_id: &str) -> String {
+    format!(
+        "{}/meetings/crm-end/{}",
+        org.as_str(),
+        sha256_hex(activity_id.as_bytes())
+    )
+}
+
+/// Crm: where a recording is on its way to the CRM (an attachment state).
+pub fn crm_attachment(org: &OrgId, recording: &str) -> String {
+    format!("{}/meetings/crm-attachment/{recording}", org.as_str())
+}
+
+/// Crm: the Ends with recordings still pending attachment, a versioned record.
+pub fn attach_queue(org: &OrgId) -> String {
+    format!("{}/meetings/crm-attach-queue", org.as_str())
+}
+
+/// Crm: the Ends of a lead with recordings for the CRM, a versioned record.
+pub fn crm_lead_ends(org: &OrgId, lead: &str) -> String {
+    format!("{}/meetings/crm-lead-ends/{lead}", org.as_str())
+}

@@ -95,6 +95,20 @@ pub async fn activities(org: &OrgId, id: &str) -> Result<Response, Failure> {
     checked_id("lead", id)?;
     let store = Store::open()?;
     let backend = Backend::choose(&store, org)?;
-    let activities = backend.listing(id).await?;
+    let mut activities = backend.listing(id).await?;
+    if let Backend::Crm { .. } = backend {
+        // Each End's recordings as the CRM holds them: attached (with the
+        // attachment's id), pending or unknown.
+        for (end, attachments) in crate::attachments::of_lead(&store, org, id)? {
+            if let Some(activity) = activities
+                .as_array_mut()
+                .into_iter()
+                .flatten()
+                .find(|a| a["id"] == end.as_str())
+            {
+                activity["attachments"] = attachments;
+            }
+        }
+    }
     Ok(json(200, &json!({ "lead": id, "activities": activities })))
 }

@@ -15,7 +15,8 @@
 //! | `GET /settings` | 200 the settings as stored; 404 none |
 //! | `POST /validate` | 200 the decision `{allowed, failures, passed, ...}` |
 //! | `POST /meetings/start` | 201 the Start (Dual mode); 409, 422 refusals |
-//! | `POST /meetings/end` | 201 the End; 409 `missing_start`; 422 refusals |
+//! | `POST /meetings/end` | 201 the End (with crm: each recording `attached` or `pending`); 409 `missing_start`; 422 refusals |
+//! | `POST /meetings/attachments` | crm: 200 attaches pending recordings (the drain) `{pending, unknown, ends}` |
 //! | `PUT /recordings/{id}` | 201 stored; 200 already stored; 409, 413, 422 |
 //! | `GET /recordings/{id}` | 200 or 206 (`Range`); 416; 404 |
 //! | `POST /leads` | 201 (kv store only) |
@@ -32,6 +33,7 @@
 //! the hook reads and meetings use up); the keys are in [`keys`].
 
 mod approval;
+mod attachments;
 mod backend;
 mod config;
 mod holds;
@@ -103,13 +105,14 @@ async fn route(req: &Request) -> Result<Response, Failure> {
         (["validate"], Method::Post) => hook::validate(req.body(), &user()?).await,
         (["meetings", "start"], Method::Post) => meetings::start(req, &user()?).await,
         (["meetings", "end"], Method::Post) => meetings::end(req, &user()?).await,
+        (["meetings", "attachments"], Method::Post) => attachments::post(req, &user()?).await,
         (["recordings", id], Method::Put) => recordings::put(req, &user()?, id),
         (["recordings", id], Method::Get) => recordings::get(req, &user()?, id),
         (["leads"], Method::Post) => leads::create(req.body(), &user()?),
         (["leads", id, "activities"], Method::Get) => leads::activities(&user()?, id).await,
         (["settings"] | ["recordings", _], _) => Err(Failure::method_not_allowed(&["GET", "PUT"])),
         (["leads", _, "activities"], _) => Err(Failure::method_not_allowed(&["GET"])),
-        (["validate"] | ["meetings", "start" | "end"] | ["leads"], _) => {
+        (["validate"] | ["meetings", "start" | "end" | "attachments"] | ["leads"], _) => {
             Err(Failure::method_not_allowed(&["POST"]))
         }
         _ => Err(Failure::not_found(

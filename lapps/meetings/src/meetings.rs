@@ -32,7 +32,9 @@ use serde_json::{json, Value};
 use spin_sdk::http::{Request, Response};
 
 use crate::approval::UsedUp;
+use crate::attachments::{after_end, Budget};
 use crate::backend::Backend;
+use crate::config::attach_budget_ms;
 use crate::holds::{attach, detach, hold_lead};
 use crate::hook::facts;
 use crate::keys;
@@ -40,6 +42,7 @@ use crate::once::once;
 use crate::refusal::{not_allowed, plan_failure};
 use crate::reply::{Failure, Store};
 use crate::request::{checked_id, json_body, now, EndBody, MeetingBody};
+use recrules_sdk::attachment::EndAttachments;
 
 /// How many times an End whose Start another End claimed reads the history again.
 const END_TRIES: usize = 5;
@@ -142,18 +145,19 @@ async fn holding<T>(
 /// `lead_busy`; 422 for the rules' refusals and for recordings not uploaded
 /// as listed (`recording_not_uploaded`).
 pub async fn end(req: &Request, org: &OrgId) -> Result<Response, Failure> {
+    let arrived = std::time::Instant::now();
     let body: EndBody = json_body(req.body())?;
     checked_id("lead", &body.lead)?;
     once(req, org, |key| async move {
         let store = Store::open()?;
         let tries = async {
             for _ in 1..END_TRIES {
-                match end_once(&store, org, &body, &key).await? {
+                match end_once(&store, org, &body, &key, arrived).await? {
                     Some(answer) => return Ok(answer),
                     None => std::thread::sleep(END_RETRY_PAUSE),
                 }
             }
-            end_once(&store, org, &body, &key).await?.ok_or_else(|| {
+            end_once(&store, org, &body, &key, arrived).await?.ok_or_else(|| {
                 Failure::new(
                     409,
                     "end_in_progress",
@@ -173,6 +177,7 @@ async fn end_once(
     org: &OrgId,
     body: &EndBody,
     key: &str,
+    arrived: std::time::Instant,
 ) -> Result<Option<(u16, Value)>, Failure> {
     let backend = Backend::choose(store, org)?;
     let facts = facts(
@@ -212,7 +217,7 @@ async fn end_once(
         .iter()
         .map(|r| {
             store
-                .get_versioned::<Option<StoredUpload>>(&keys::upload(org, &r.id))
+                .get::<Option<StoredUpload>>(&keys::upload(org, &r.id))
                 .map(Option::flatten)
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -249,9 +254,20 @@ async fn end_once(
     }
     let draft = end_draft(&plan, &facts.lead.id, &body.user, &body.recordings, at);
     let id = posted(store, &backend, &draft, &taken).await?;
+    let event_code = plan.event_code;
     let mut answer = serde_json::to_value(EndAnswer::from(Ok(plan)))
         .map_err(|e| Failure::unavailable(e.to_string()))?;
-    answer["activity_id"] = Value::from(id);
+    answer["activity_id"] = Value::from(id.clone());
+    if let Backend::Crm { cfg, .. } = &backend {
+        let end = EndAttachments {
+            activity_id: id,
+            lead_id: facts.lead.id.clone(),
+            event_code,
+            recordings: body.recordings.clone(),
+        };
+        let budget = Budget::from(arrived, attach_budget_ms()?);
+        answer["attachments"] = after_end(store, org, cfg, &end, budget).await?;
+    }
     Ok(Some((201, answer)))
 }
 
@@ -293,7 +309,13 @@ impl Taken<'_> {
             used.give_back(store)?;
         }
         if let Some(claim) = &self.start {
-            store.delete(claim)?;
+            // Removed only while it is still this request's.
+            store.update(claim, |claimed: Option<String>| {
+                Ok(match claimed {
+                    Some(owner) if owner == self.by => Change::Remove(()),
+                    _ => Change::Keep(()),
+                })
+            })?;
         }
         detach(store, &self.recordings, self.by)
     }

@@ -10,6 +10,7 @@
 //! commit stay behind, unread (SECURITY.md, open findings).
 
 use recrules_lapp_support::store::Change;
+use recrules_sdk::attachment::{content_type, UNKNOWN_CONTENT_TYPE};
 use recrules_sdk::otp::OrgId;
 use recrules_sdk::plan::is_valid_id;
 use recrules_sdk::range::{parse_range, unsatisfied_content_range, RangeAnswer};
@@ -37,19 +38,19 @@ pub fn put(req: &Request, org: &OrgId, id: &str) -> Result<Response, Failure> {
     check_hash(declared, &actual).map_err(upload_failure)?;
     let store = Store::open()?;
     let meta_key = keys::upload(org, id);
-    let existing = store
-        .get_versioned::<Option<StoredUpload>>(&meta_key)?
-        .flatten();
+    let existing = store.get::<Option<StoredUpload>>(&meta_key)?.flatten();
     if against_stored(id, &actual, existing.as_ref()).map_err(upload_failure)?
         == UploadVerdict::AlreadyStored
     {
         return Ok(answer(200, id, existing.as_ref(), false));
     }
+    let head = &bytes[..bytes.len().min(64)];
     let record = StoredUpload {
         sha256: actual.clone(),
         size_bytes: bytes.len() as u64,
         chunks: chunk_count(bytes.len() as u64),
         stored_at: now()?,
+        content_type: Some(content_type(head, header(req, "content-type"))),
     };
     for (index, chunk) in (0u32..).zip(bytes.chunks(CHUNK_BYTES)) {
         store.set_bytes(&keys::chunk(org, id, &actual, index), chunk)?;
@@ -82,7 +83,7 @@ pub fn get(req: &Request, org: &OrgId, id: &str) -> Result<Response, Failure> {
     }
     let store = Store::open()?;
     let meta = store
-        .get_versioned::<Option<StoredUpload>>(&keys::upload(org, id))?
+        .get::<Option<StoredUpload>>(&keys::upload(org, id))?
         .flatten()
         .ok_or_else(|| Failure::not_found("id", format!("no recording `{id}` was uploaded")))?;
     let length = meta.size_bytes;
@@ -107,7 +108,10 @@ pub fn get(req: &Request, org: &OrgId, id: &str) -> Result<Response, Failure> {
     let mut builder = Response::builder();
     builder
         .status(status)
-        .header("content-type", "application/octet-stream")
+        .header(
+            "content-type",
+            meta.content_type.as_deref().unwrap_or(UNKNOWN_CONTENT_TYPE),
+        )
         .header("accept-ranges", "bytes")
         .header(SHA256_HEADER, meta.sha256.as_str())
         .header("etag", format!("\"{}\"", meta.sha256));
@@ -115,6 +119,20 @@ pub fn get(req: &Request, org: &OrgId, id: &str) -> Result<Response, Failure> {
         builder.header("content-range", format!("bytes {first}-{last}/{length}"));
     }
     Ok(builder.body(body).build())
+}
+
+/// A stored recording's metadata and all its bytes; 404 naming `id` when
+/// it was not uploaded.
+pub fn stored(store: &Store, org: &OrgId, id: &str) -> Result<(StoredUpload, Vec<u8>), Failure> {
+    let meta = store
+        .get::<Option<StoredUpload>>(&keys::upload(org, id))?
+        .flatten()
+        .ok_or_else(|| Failure::not_found("id", format!("no recording `{id}` was uploaded")))?;
+    let bytes = match meta.size_bytes {
+        0 => Vec::new(),
+        size => read_range(store, org, id, &meta, 0, size - 1)?,
+    };
+    Ok((meta, bytes))
 }
 
 /// Reads bytes `first..=last` from the chunks that hold them.

@@ -21,15 +21,19 @@
 //!   request kept before it posted ([`Backend::posted_by`]).
 //!
 //! If there is one, the retry answers 201 with it (`"recovered": true`) and
-//! posts nothing; if there is none, it posts.
+//! posts nothing; if there is none, it posts. A recovered End in CRM mode
+//! then attaches its recordings as the End would have ([`crate::attachments`]).
 
 use recrules_sdk::meeting::{request_tag, PostedActivity};
 use recrules_sdk::otp::OrgId;
 use serde_json::{json, Value};
 
+use crate::attachments::{after_end, Budget};
 use crate::backend::Backend;
+use crate::config::attach_budget_ms;
 use crate::keys;
 use crate::reply::{Failure, Store};
+use recrules_sdk::attachment::EndAttachments;
 
 /// What an earlier attempt of the request `key` with this `path` and
 /// `body` posted, as the 201 answer to give; `None` when it posted nothing.
@@ -40,12 +44,29 @@ pub async fn posted_earlier(
     path: &str,
     body: &[u8],
 ) -> Result<Option<(u16, Value)>, Failure> {
+    let arrived = std::time::Instant::now();
     let end = path.trim_end_matches('/') == "/meetings/end";
-    let found = match Backend::choose(store, org)? {
+    let backend = Backend::choose(store, org)?;
+    let found = match &backend {
         Backend::Kv { .. } => in_kv(store, org, key, body)?,
         crm @ Backend::Crm { .. } => crm.posted_by(key).await?,
     };
-    Ok(found.map(|posted| (201, answer(&posted, end))))
+    let Some(posted) = found else {
+        return Ok(None);
+    };
+    let mut found = answer(&posted, end);
+    if let (true, Backend::Crm { cfg, .. }) = (end, &backend) {
+        // The earlier attempt may have died before or while attaching.
+        let attach = EndAttachments {
+            activity_id: posted.id.clone(),
+            lead_id: posted.activity.lead_id.clone(),
+            event_code: posted.activity.event_code,
+            recordings: posted.activity.recordings.clone(),
+        };
+        let budget = Budget::from(arrived, attach_budget_ms()?);
+        found["attachments"] = after_end(store, org, cfg, &attach, budget).await?;
+    }
+    Ok(Some((201, found)))
 }
 
 /// Kv: the activity in the history of the body's lead whose note carries the
@@ -64,9 +85,7 @@ fn in_kv(
         return Ok(None);
     };
     let tag = request_tag(org, key);
-    let history: Vec<PostedActivity> = store
-        .get_versioned(&keys::history(org, &lead))?
-        .unwrap_or_default();
+    let history: Vec<PostedActivity> = store.get(&keys::history(org, &lead))?.unwrap_or_default();
     Ok(history
         .into_iter()
         .find(|posted| posted.activity.note.contains(&tag)))

@@ -79,7 +79,7 @@ impl Failure {
         Self::new(503, "misconfigured", Some(variable), message)
     }
 
-    /// 503: the key-value store failed or stayed busy.
+    /// 503: the state store failed or stayed busy.
     pub fn unavailable(message: impl Into<String>) -> Self {
         let message: String = message.into();
         Self::new(503, "unavailable", None, format!("{message}; try again"))
@@ -135,7 +135,7 @@ impl Failure {
     }
 }
 
-/// The key-value store, answering [`Failure`]s.
+/// The state store, answering [`Failure`]s.
 pub type Store = recrules_lapp_support::store::Store<Failure>;
 
 /// A store error is a 503.

@@ -70,7 +70,7 @@ pub enum Gateway {
         /// `twilio_from`: the sender number.
         from: String,
     },
-    /// Test only: the message is kept in the key-value store.
+    /// Test only: the message is kept in the state store.
     Log,
 }
 

@@ -38,12 +38,12 @@ pub enum Failure {
         /// What is wrong and what would be right.
         message: String,
     },
-    /// 503: the key-value store or the random source failed, or stayed busy.
+    /// 503: the state store or the random source failed, or stayed busy.
     #[error("{0}; try again")]
     Unavailable(String),
 }
 
-/// The key-value store, answering [`Failure`]s.
+/// The state store, answering [`Failure`]s.
 pub type Store = recrules_lapp_support::store::Store<Failure>;
 
 /// A store error is a 503.

@@ -2,8 +2,9 @@
 //!
 //! One copy of what every Spin Lapp of recrules needs besides its rules:
 //!
-//! - [`store`]: the key-value store ("default") with a versioned
-//!   compare-and-swap [`store::Store::update`];
+//! - [`store`]: the state store, one SQL table of versioned records in
+//!   Spin's SQLite database "default" or in PostgreSQL, changed by
+//!   single atomic statements ([`store::Store::update`]);
 //! - [`auth`]: the org (`x-org-id`) and its key (`x-api-key`), checked in
 //!   constant time against a Spin variable holding a JSON object;
 //! - [`outbound`]: outbound HTTP POSTs with connect, first-byte and

@@ -36,7 +36,7 @@
 //!   Lapp or environment; compared in constant time), `stale_timestamp`
 //!   (more than [`MAX_CLOCK_SKEW_S`] from its clock) or `replayed` (a signed
 //!   request it answered before: it keeps the signatures it accepted within
-//!   the skew in the key-value store `default`, which the component must be
+//!   the skew in the state store (Spin's SQLite database `default`), which the component must be
 //!   given), each naming the header at fault. Without the variable the
 //!   component answers every call 503 `misconfigured`: no tenant Lapp made
 //!   with the kit answers strangers; on a path not ending with a `LappId`
@@ -103,7 +103,7 @@ fn answer(req: &Request, validate: Validate) -> Result<(u16, Vec<u8>), (u16, Vec
     replay::admit(route, signed, now)
         .map_err(|e| {
             unavailable(format!(
-                "the replay store failed ({e}); the component needs `key_value_stores = [\"default\"]`"
+                "the replay store failed ({e}); the component needs `sqlite_databases = [\"default\"]` (or `state_store = \"postgres\"` with `postgres_url`)"
             ))
         })?
         .map_err(|replayed| refusal(&replayed))?;

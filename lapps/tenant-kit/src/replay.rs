@@ -1,13 +1,14 @@
 //! The replay store: the signatures the component accepted within the
-//! allowed clock skew, in the Spin key-value store "default", so that the
+//! allowed clock skew, in the Lapps' state store (Spin's SQLite database
+//! "default", or PostgreSQL: [`recrules_lapp_support::store`]), so that the
 //! same signed request is answered once.
 //!
 //! The component's route names its records (two tenant Lapps sharing one
 //! store keep apart; their signatures differ anyway, since a signature names
 //! the Lapp and its environment), in 16 records keyed by
 //! the digest's first hex digit, each a [`SeenSignatures`] changed by
-//! compare-and-swap ([`Store::update`]): of two racing copies of one
-//! request, one is admitted.
+//! a versioned update ([`Store::update`]: one conditional SQL statement per
+//! try): of two racing copies of one request, one is admitted.
 
 use recrules_lapp_support::store::{Change, Store, StoreError};
 use recrules_sdk::hook::{SeenSignatures, SignatureError, Signed};

@@ -101,6 +101,7 @@ pub fn create_call(activity: &NewActivity) -> Call {
         method: Method::Post,
         path_and_query: CREATE_PATH.to_owned(),
         body: Some(serde_json::to_vec(&body).unwrap_or_default()),
+        content_type: None,
     }
 }
 
@@ -134,6 +135,7 @@ pub fn history_call(lead_id: &str, offset: usize) -> Call {
         method: Method::Post,
         path_and_query: with_query(RETRIEVE_PATH, "leadId", lead_id),
         body: Some(body.to_string().into_bytes()),
+        content_type: None,
     }
 }
 

@@ -66,9 +66,23 @@ pub fn bad_answer(operation: &Operation, status: u16) -> impl Fn(String) -> CrmE
 
 /// The error an error body stands for.
 fn from_error_body(operation: &Operation, status: u16, error: ErrorBody) -> CrmError {
+    if let Operation::AddAttachment { .. } = operation {
+        if status < 500 && super::attachment::says_attachments_not_allowed(&error.exception_message)
+        {
+            return CrmError::AttachmentsNotAllowed {
+                operation: operation.clone(),
+                message: error.exception_message,
+            };
+        }
+    }
+    // A file or an attachment names no lead: a 404 there is the API's or the activity's.
+    let about_a_lead = !matches!(
+        operation,
+        Operation::UploadFile { .. } | Operation::AddAttachment { .. }
+    );
     let not_found = error.exception_type.ends_with("NotFoundException")
         || error.exception_type.ends_with("DoesNotExistException");
-    if not_found || status == 404 {
+    if about_a_lead && (not_found || status == 404) {
         return CrmError::LeadNotFound {
             operation: operation.clone(),
         };
@@ -128,6 +142,27 @@ mod tests {
         let e = success_body(&op(), 401, &error("MXUnAuthorizedAccessException")).unwrap_err();
         assert_eq!(e.status(), 502);
         assert!(e.to_string().contains("access key and secret key"));
+    }
+
+    #[test]
+    fn an_activity_type_without_attachments_is_named_by_its_setting() {
+        let attach = Operation::AddAttachment {
+            lead_id: "L-1".into(),
+            activity_id: "A-1".into(),
+        };
+        let body = serde_json::to_vec(&ErrorBody {
+            status: "Error".into(),
+            exception_type: "MXInvalidInputException".into(),
+            exception_message: "Attachments are not allowed for this activity type".into(),
+        })
+        .unwrap();
+        let e = success_body(&attach, 400, &body).unwrap_err();
+        assert!(matches!(e, CrmError::AttachmentsNotAllowed { .. }), "{e}");
+        assert!(e.to_string().contains("\"Allow Attachments\""), "{e}");
+        assert!(!e.outcome_unknown());
+        // A 404 on Attachment/Add is not an unknown lead.
+        let e = success_body(&attach, 404, &error("MXSomething")).unwrap_err();
+        assert!(matches!(e, CrmError::Rejected { status: 404, .. }), "{e}");
     }
 
     #[test]

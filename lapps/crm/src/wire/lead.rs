@@ -21,6 +21,7 @@ pub fn get_lead_call(lead_id: &str) -> Call {
         method: Method::Get,
         path_and_query: with_query(GET_LEAD_PATH, "id", lead_id),
         body: None,
+        content_type: None,
     }
 }
 

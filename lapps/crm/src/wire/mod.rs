@@ -7,14 +7,18 @@
 //! | create an activity | `POST /v2/ProspectActivity.svc/Create`, [`activity::create_call`] | `{"Status": "Success", "Message": {"Id": "..."}}` |
 //! | activity history | `POST /v2/ProspectActivity.svc/Retrieve?leadId=`, [`activity::history_call`] | [`activity::history_page`] |
 //! | a lead | `GET /v2/LeadManagement.svc/Leads.GetById?id=` | `[{"ProspectID": "...", "Phone": "...", ...}]`, `[]` when unknown |
+//! | upload a file (files host) | `POST /File/Upload`, multipart, [`file::upload_call`] | `{"uploadedFile": "..."}`, [`file::uploaded_file`] |
+//! | attach a file to an activity | `POST /v2/ProspectActivity.svc/Attachment/Add`, [`attachment::attach_call`] | `{"Status": "Success", "Message": {"Id": "..."}}` |
 //! | any error | | `{"Status": "Error", "ExceptionType": "...", "ExceptionMessage": "..."}`, see [`failure`] |
 //!
 //! Every request carries the keys in the headers [`ACCESS_KEY_HEADER`] and
 //! [`SECRET_KEY_HEADER`].
 
 pub mod activity;
+pub mod attachment;
 pub mod endpoint;
 pub mod failure;
+pub mod file;
 pub mod lead;
 
 /// The header carrying the CRM access key.
@@ -38,8 +42,10 @@ pub struct Call {
     pub method: Method,
     /// The path under the base URL, with its query (`/v2/...?id=L-1`).
     pub path_and_query: String,
-    /// The JSON body, for a `POST`.
+    /// The body, for a `POST`.
     pub body: Option<Vec<u8>>,
+    /// The body's type; `None` is `application/json`.
+    pub content_type: Option<String>,
 }
 
 /// `path?name=value`, the value form-encoded.
