@@ -24,13 +24,17 @@ step "lint: native crates"
 cargo clippy --all-targets -- -D warnings
 cargo clippy -p recrules-crm -p recrules-tenant-kit --all-targets -- -D warnings
 
+step "the web console's assets (console/dist, embedded by lapps/console)"
+bash scripts/build-console.sh
+
 step "lint: the Lapps (wasm32-wasip2)"
 cargo clippy --target wasm32-wasip2 -p recrules-otp -p recrules-meetings \
-    -p recrules-tenant-closed-stage -p recrules-host-probe -p recrules-lapp-support -- -D warnings
+    -p recrules-tenant-closed-stage -p recrules-host-probe -p recrules-lapp-support \
+    -p recrules-console -- -D warnings
 
 step "tests: rules, CLI, host, and the Lapps over HTTP under the host (state in SQLite; replicas on PostgreSQL)"
 cargo test
-cargo test -p recrules-crm -p recrules-tenant-kit -p recrules-tenant-closed-stage
+cargo test -p recrules-crm -p recrules-tenant-kit -p recrules-tenant-closed-stage -p recrules-console
 
 step "the end-to-end suite again, with the Lapps' state in PostgreSQL"
 RECRULES_E2E_STORE=postgres cargo test -p recrules-e2e --test meetings --test faults \
@@ -41,6 +45,9 @@ cargo run -q -p recrules -- vectors fixtures/vectors
 
 step "the wasm package in Node (vectors identical to native)"
 bash scripts/test-wasm.sh
+
+step "the web console in headless Chromium (Debian's chromium, installed when missing), then the README's curl walkthrough"
+bash scripts/console-test.sh
 
 step "API contract: schemathesis against the running host"
 bash scripts/schemathesis.sh

@@ -373,6 +373,16 @@ command = "cargo build"
 "#;
 
     #[test]
+    fn the_projects_own_manifest_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spin.toml");
+        let app = App::load(&path).expect("the project's spin.toml");
+        assert!(!app.components.is_empty());
+        for component in &app.components {
+            assert_eq!(component.sqlite_databases, vec!["default".to_string()]);
+        }
+    }
+
+    #[test]
     fn reads_a_good_manifest() {
         let app = parse(GOOD).expect("valid");
         assert_eq!(app.name, "demo");
