@@ -377,9 +377,18 @@ command = "cargo build"
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spin.toml");
         let app = App::load(&path).expect("the project's spin.toml");
         assert!(!app.components.is_empty());
+        // Every component that keeps state reads `state_store` and may open
+        // the SQLite database "default"; the console keeps none.
         for component in &app.components {
-            assert_eq!(component.sqlite_databases, vec!["default".to_string()]);
+            let keeps_state = component.variables.contains_key("state_store");
+            assert_eq!(
+                component.sqlite_databases == ["default"],
+                keeps_state,
+                "[component.{}]",
+                component.id
+            );
         }
+        assert!(app.components.iter().any(|c| c.id == "meetings"));
     }
 
     #[test]
