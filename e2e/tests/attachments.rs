@@ -388,11 +388,24 @@ fn an_end_killed_between_upload_and_attach_attaches_once() {
             )
             .ok()
         });
+        // Killed once the 429 was answered and the recording's state put
+        // back to `uploaded` for the wait: a kill before that write leaves
+        // the step claimed by the dead request (`attaching`), which only its
+        // time to live ends (then `unknown`), a case of its own.
+        let state_key = format!("{ORG}/meetings/crm-attachment/k1");
         let waited = Instant::now();
-        while !stub.received().iter().any(|r| r.path == ATTACH) {
+        loop {
+            let attach_sent = stub.received().iter().any(|r| r.path == ATTACH);
+            let state: Option<Value> = host
+                .state
+                .get(&state_key)
+                .map(|b| serde_json::from_slice(&b).expect("a JSON state"));
+            if attach_sent && state.as_ref().is_some_and(|v| v["state"] == "uploaded") {
+                break;
+            }
             assert!(
                 waited.elapsed() < Duration::from_secs(60),
-                "no Attachment/Add"
+                "no Attachment/Add answered 429: {state:?}"
             );
             std::thread::sleep(Duration::from_millis(10));
         }
