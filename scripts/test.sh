@@ -37,8 +37,9 @@ cargo test
 cargo test -p recrules-crm -p recrules-tenant-kit -p recrules-tenant-closed-stage -p recrules-console
 
 step "the end-to-end suite again, with the Lapps' state in PostgreSQL"
-RECRULES_E2E_STORE=postgres cargo test -p recrules-e2e --test meetings --test faults \
-    --test isolation --test otp --test restart --test tenant --test crm --test attachments
+RECRULES_E2E_STORE=postgres cargo test -p recrules-e2e --test meetings --test faults --test lifecycle \
+    --test isolation --test otp --test restart --test tenant --test crm --test attachments \
+    --test consent
 
 step "conformance vectors (native runner)"
 cargo run -q -p recrules -- vectors fixtures/vectors

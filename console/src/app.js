@@ -329,6 +329,12 @@ function fieldTable(fields) {
   return el("table", { class: "fields" }, el("tbody", {}, entries.map(([k, v]) => el("tr", { "data-field": k }, el("th", {}, k), el("td", {}, show(v))))));
 }
 
+/** Why a recording's bytes are gone, in words. */
+function removal(removed) {
+  const why = removed.reason === "expired" ? `kept ${removed.retention_days} days (RecordingRetentionDays)` : `erased on request (erasure ${removed.erasure})`;
+  return `Audio removed ${show(removed.at)}: ${why}. The activity keeps its fields.`;
+}
+
 function renderActivity(a) {
   const x = a.activity || a;
   const recordings = x.recordings || [];
@@ -338,6 +344,8 @@ function renderActivity(a) {
     const found = list.find((t) => t.recording === id || t.id === id);
     return found ? found.state || found.status || JSON.stringify(found) : "kept by the Lapp";
   };
+  // Bytes removed (retention, erasure): the listing says when and why; the recording answers 410.
+  const removedOf = (r) => r.removed || (Array.isArray(attachments) ? (attachments.find((t) => t.recording === r.id) || {}).removed : undefined);
   const consent = x.consent ?? a.consent;
   return el(
     "div",
@@ -352,7 +360,9 @@ function renderActivity(a) {
         "div",
         { class: "recording", "data-recording": r.id },
         el("p", {}, `Recording ${r.id}: ${show(r.started_at)} → ${show(r.ended_at)}, ${show(r.duration_s)} s, ${show(r.size_bytes)} bytes · attachment: ${stateOf(r.id)}`),
-        el("audio", { controls: true, preload: "metadata", src: `/recordings/${encodeURIComponent(r.id)}` }),
+        removedOf(r)
+          ? el("p", { class: "removed" }, removal(removedOf(r)))
+          : el("audio", { controls: true, preload: "metadata", src: `/recordings/${encodeURIComponent(r.id)}` }),
       ),
     ),
   );

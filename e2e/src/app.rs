@@ -35,12 +35,13 @@ pub const MEETINGS_VARIABLES: [(&str, &str); 15] = [
 ];
 
 /// The routes of the meetings component.
-const MEETINGS_ROUTES: [&str; 5] = [
+const MEETINGS_ROUTES: [&str; 6] = [
     "/settings",
     "/validate",
     "/meetings/...",
     "/recordings/...",
     "/leads/...",
+    "/maintenance/...",
 ];
 
 /// The variables the meetings component reads.
@@ -74,16 +75,27 @@ impl App {
     /// Serves the OTP and meetings Lapps with `variables` set (name, value)
     /// on `port` (see [`free_port`]).
     pub fn start(port: u16, variables: &[(&str, &str)]) -> App {
-        App::serve(port, variables, None)
+        App::serve(port, variables, None, &[])
+    }
+
+    /// Serves the app as [`App::start`] does, with more options of
+    /// `recrules-host up` (`--sweep-every 1`).
+    pub fn start_with(port: u16, variables: &[(&str, &str)], args: &[&str]) -> App {
+        App::serve(port, variables, None, args)
     }
 
     /// Serves the app as [`App::start`] does, on `state` shared with other
     /// replicas (a [`StateDb::postgres`] database).
     pub fn start_sharing(port: u16, variables: &[(&str, &str)], state: Arc<StateDb>) -> App {
-        App::serve(port, variables, Some(state))
+        App::serve(port, variables, Some(state), &[])
     }
 
-    fn serve(port: u16, variables: &[(&str, &str)], state: Option<Arc<StateDb>>) -> App {
+    fn serve(
+        port: u16,
+        variables: &[(&str, &str)],
+        state: Option<Arc<StateDb>>,
+        args: &[&str],
+    ) -> App {
         let dir = scratch_dir();
         let manifest = dir.join("spin.toml");
         std::fs::write(
@@ -101,6 +113,7 @@ impl App {
             &state,
             &known,
             variables,
+            args,
         );
         App {
             child,

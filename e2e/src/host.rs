@@ -101,6 +101,7 @@ impl Host {
             &state,
             known,
             variables,
+            &[],
         );
         Host {
             child,
@@ -123,8 +124,8 @@ impl Drop for Host {
 /// state directory `state_dir`, the Lapps' state in `state` and the run's
 /// shared component cache. The variables named in `known` and the store's
 /// are cleared from its environment, then the store's and `variables` set
-/// (as `SPIN_VARIABLE_<NAME>`). Answers the process and its base URL, read
-/// from the host's first line (`Serving http://...`).
+/// (as `SPIN_VARIABLE_<NAME>`); `args` are more options of `up`. Answers the
+/// process and its base URL, read from the host's first line (`Serving http://...`).
 pub(crate) fn spawn(
     manifest: &Path,
     listen: &str,
@@ -132,6 +133,7 @@ pub(crate) fn spawn(
     state: &StateDb,
     known: &[&str],
     variables: &[(&str, &str)],
+    args: &[&str],
 ) -> (Child, String) {
     let mut command = Command::new(host_bin());
     command
@@ -143,6 +145,7 @@ pub(crate) fn spawn(
         .arg(state_dir)
         .arg("--cache-dir")
         .arg(std::env::temp_dir().join("recrules-e2e-cache"))
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     for name in known.iter().chain(&STORE_VARIABLES.map(|(name, _)| name)) {

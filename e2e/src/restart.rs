@@ -113,6 +113,7 @@ impl DurableHost {
             &self.state,
             &self.known,
             &variables,
+            &[],
         );
         self.base = base;
         self.child = Some(child);

@@ -528,3 +528,99 @@ fn raw_upload(stub: &CrmStub, name: &str, bytes: &[u8]) {
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+#[test]
+fn an_erasure_lists_the_crms_copies_and_withdraws_what_was_not_sent() {
+    let stub = stub("L-1");
+    let app = app(&stub, "3000");
+    // An End whose first recording a 429 storm left pending (uploaded, not
+    // attached); the other two attached.
+    start(&app.base, "L-1", "s-1");
+    let bytes = [m4a("x1", 30_000), m4a("x2", 20_000), m4a("x3", 10_000)];
+    let metas: Vec<Value> = ["x1", "x2", "x3"]
+        .iter()
+        .zip(&bytes)
+        .map(|(id, bytes)| recording(&app.base, id, bytes))
+        .collect();
+    stub.fail_next_at(
+        ATTACH,
+        Fault::TooManyRequests {
+            retry_after_s: Some(0),
+        },
+        3,
+    );
+    let first = expect(
+        &post(&app.base, "/meetings/end", "e-1", &end_body("L-1", &metas)),
+        201,
+    );
+    assert_eq!(
+        states(&first["attachments"]),
+        ["pending", "attached", "attached"],
+        "{first}"
+    );
+    assert_eq!(stub.uploads().len(), 3);
+
+    let erased = expect(
+        &send(
+            &app.base,
+            "POST",
+            "/leads/L-1/erasure",
+            &[("x-org-id", ORG), ("x-api-key", ADMIN)],
+            br#"{"requested_by": "DPO ticket 7"}"#,
+        ),
+        200,
+    );
+    assert_eq!(erased["erasure"]["recordings_removed"], 3, "{erased}");
+    assert_eq!(erased["erasure"]["crm_copies"], 3, "{erased}");
+    let copies = erased["crm_copies"].as_array().unwrap();
+    let attached: Vec<&Value> = copies.iter().filter(|c| c["state"] == "attached").collect();
+    assert_eq!(attached.len(), 2, "{erased}");
+    assert!(
+        copies
+            .iter()
+            .all(|c| c["activity_id"] == first["activity_id"]),
+        "{erased}"
+    );
+    assert!(
+        attached.iter().all(|c| c["attachment_id"].is_string()),
+        "{erased}"
+    );
+    let uploaded: Vec<&Value> = copies.iter().filter(|c| c["state"] == "uploaded").collect();
+    assert_eq!(
+        (uploaded.len(), uploaded[0]["recording"].as_str()),
+        (1, Some("x1")),
+        "{erased}"
+    );
+    // The pending recording is never attached now, and the drain sends nothing more.
+    let drained = drain(&app.base, &json!({}));
+    assert_eq!(drained["pending"], 0, "{drained}");
+    assert_eq!(stub.attachments().len(), 2);
+    assert_eq!(stub.uploads().len(), 3);
+    for id in ["x1", "x2", "x3"] {
+        let gone = call(&app.base, "GET", &format!("/recordings/{id}"), &[], b"");
+        assert_eq!(gone.status, 410, "{id}: {}", gone.text());
+    }
+    // The lead's Ends still list every recording, with its state and why its bytes went.
+    let listed = expect(
+        &call(&app.base, "GET", "/leads/L-1/activities", &[], b""),
+        200,
+    );
+    let ends: Vec<&Value> = listed["activities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a.get("attachments").is_some())
+        .collect();
+    assert_eq!(ends.len(), 1, "{listed}");
+    assert_eq!(
+        states(&ends[0]["attachments"]),
+        ["removed", "attached", "attached"],
+        "{listed}"
+    );
+    assert!(
+        ends.iter()
+            .flat_map(|e| e["attachments"].as_array().unwrap())
+            .all(|a| a["removed"]["reason"] == "erased"),
+        "{listed}"
+    );
+}

@@ -23,6 +23,7 @@ mod server;
 mod sqlite_guest;
 mod state;
 mod state_copy;
+mod sweeper;
 mod up;
 mod variables;
 mod vars_guest;

@@ -38,6 +38,11 @@ pub struct UpArgs {
     /// Per-request deadline in seconds.
     #[arg(long, default_value_t = 30)]
     timeout_secs: u64,
+    /// Run the meetings Lapp's maintenance sweep (`POST /maintenance/sweep`)
+    /// for every org in `org_admin_keys` every this many seconds
+    /// [default: never; a platform's scheduler calls it].
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    sweep_every: Option<u64>,
 }
 
 /// Loads the application and serves it until the process is stopped.
@@ -52,6 +57,18 @@ pub fn run(args: UpArgs) -> Result<(), HostError> {
     let sqlite = SqliteDatabases::open(&state_dir.join(DEFAULT_FILE))?;
     let pg = PgPools::default();
     let values = AppValues::resolve(&app, |k| std::env::var(k).ok())?;
+    let sweeps = match args.sweep_every {
+        Some(secs) => Some((
+            crate::sweeper::orgs(values.get(crate::sweeper::ADMIN_KEYS_VARIABLE)).map_err(
+                |what| HostError::ManifestInvalid {
+                    path: app.manifest_path.clone(),
+                    what,
+                },
+            )?,
+            Duration::from_secs(secs),
+        )),
+        None => None,
+    };
     eprintln!(
         "recrules-host: application `{}` from {}",
         app.name,
@@ -137,7 +154,7 @@ pub fn run(args: UpArgs) -> Result<(), HostError> {
         .enable_all()
         .build()
         .map_err(|e| HostError::Engine(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(serve(server, engine, &args.listen))
+    runtime.block_on(serve(server, engine, &args.listen, sweeps))
 }
 
 /// Binds, prints the URL and routes, and serves until Ctrl-C.
@@ -145,6 +162,7 @@ async fn serve(
     server: Arc<Server>,
     engine: wasmtime::Engine,
     listen: &str,
+    sweeps: Option<(Vec<(String, String)>, Duration)>,
 ) -> Result<(), HostError> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -174,6 +192,13 @@ async fn serve(
             engine.increment_epoch();
         })
         .map_err(|e| HostError::Engine(format!("cannot start the epoch ticker: {e}")))?;
+    if let Some((orgs, every)) = sweeps {
+        eprintln!(
+            "recrules-host: sweeping {} org(s) every {every:?}",
+            orgs.len()
+        );
+        tokio::spawn(crate::sweeper::run(addr, orgs, every));
+    }
     tokio::select! {
         () = server.run(listener) => Ok(()),
         _ = tokio::signal::ctrl_c() => {

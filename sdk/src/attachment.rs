@@ -70,6 +70,13 @@ pub enum AttachmentState {
         /// The uploaded file.
         file: String,
     },
+    /// The recording's bytes were removed here (retention, erasure:
+    /// [`crate::lifecycle`]) before it was attached: nothing more is sent.
+    Removed {
+        /// The file the CRM was given already, if it was (not attached).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        file: Option<String>,
+    },
 }
 
 /// What a request may do next for one recording.
@@ -108,7 +115,11 @@ pub fn next_step(state: Option<&AttachmentState>, now: Instant) -> Step {
         None => Step::Upload,
         Some(AttachmentState::Uploaded { file }) => Step::Attach { file },
         Some(AttachmentState::Uploading { .. } | AttachmentState::Attaching { .. }) => Step::Busy,
-        Some(AttachmentState::Attached { .. } | AttachmentState::Unknown { .. }) => Step::Done,
+        Some(
+            AttachmentState::Attached { .. }
+            | AttachmentState::Unknown { .. }
+            | AttachmentState::Removed { .. },
+        ) => Step::Done,
     }
 }
 
@@ -122,6 +133,8 @@ pub enum Outcome {
     Pending,
     /// Attachment/Add's outcome is unknown and cannot be found out; a person resolves it.
     Unknown,
+    /// Never attached: the recording's bytes were removed first (retention, erasure).
+    Removed,
 }
 
 /// The outcome a recording in `state` is reported with at `now`.
@@ -129,6 +142,7 @@ pub fn outcome(state: Option<&AttachmentState>, now: Instant) -> Outcome {
     match settled(state, now) {
         Some(AttachmentState::Attached { .. }) => Outcome::Attached,
         Some(AttachmentState::Unknown { .. }) => Outcome::Unknown,
+        Some(AttachmentState::Removed { .. }) => Outcome::Removed,
         _ => Outcome::Pending,
     }
 }
@@ -177,6 +191,7 @@ pub fn resolve(
                 Outcome::Attached => "attached",
                 Outcome::Pending => "pending",
                 Outcome::Unknown => "unknown",
+                Outcome::Removed => "removed",
             },
         }),
     }

@@ -65,8 +65,33 @@ pub fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
 pub struct KeyRecord {
     /// The request's [`fingerprint`].
     pub fingerprint: String,
+    /// Which route and lead the request is about, so that a sweep can look
+    /// for what an abandoned request posted ([`crate::lifecycle::sweep`]);
+    /// absent in records written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<RequestRef>,
     /// Where the request stands.
     pub state: KeyState,
+}
+
+/// The route and lead a request is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestRef {
+    /// The request's path (`/meetings/end`).
+    pub path: String,
+    /// The lead it posts on.
+    pub lead: String,
+}
+
+impl KeyRecord {
+    /// The record, noting which route and lead its request is about.
+    pub fn about(self, request: RequestRef) -> Self {
+        KeyRecord {
+            request: Some(request),
+            ..self
+        }
+    }
 }
 
 /// Where the request of a key stands.
@@ -84,6 +109,17 @@ pub enum KeyState {
     OutcomeUnknown {
         /// When the request (the first attempt whose outcome is unknown) claimed the key.
         since: Instant,
+    },
+    /// A sweep is at the key ([`crate::lifecycle::sweep`]) since `since`:
+    /// releasing what a gone request left (`previous` none), or resolving
+    /// an abandoned one (`previous`: its record). A sweep that died (older
+    /// than [`PENDING_TTL_S`]) leaves the key as `previous` stood.
+    Sweeping {
+        /// When the sweep took the key.
+        since: Instant,
+        /// The record it replaced, if there was one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        previous: Option<Box<KeyRecord>>,
     },
     /// Answered: the status and JSON body to replay.
     Done {
@@ -129,11 +165,20 @@ pub enum Claim {
 pub fn claim(existing: Option<&KeyRecord>, fingerprint: &str, now: Instant) -> Claim {
     let pending = || KeyRecord {
         fingerprint: fingerprint.to_owned(),
+        request: None,
         state: KeyState::Pending { since: now },
     };
     let Some(record) = existing else {
         return Claim::Proceed(pending());
     };
+    if let KeyState::Sweeping { since, previous } = &record.state {
+        // A sweep is at the key: wait for it; one that died left it as it was.
+        return if now < *since + Duration::seconds(PENDING_TTL_S) {
+            Claim::InProgress
+        } else {
+            claim(previous.as_deref(), fingerprint, now)
+        };
+    }
     let resume = |since: Instant| Claim::Resume {
         pending: pending(),
         previous: record.clone(),
@@ -149,7 +194,7 @@ pub fn claim(existing: Option<&KeyRecord>, fingerprint: &str, now: Instant) -> C
             }
         }
         _ if !same => Claim::Mismatch,
-        KeyState::Pending { .. } => Claim::InProgress,
+        KeyState::Pending { .. } | KeyState::Sweeping { .. } => Claim::InProgress,
         KeyState::OutcomeUnknown { since } => resume(*since),
         KeyState::Done { status, body } => Claim::Replay {
             status: *status,
@@ -162,6 +207,7 @@ pub fn claim(existing: Option<&KeyRecord>, fingerprint: &str, now: Instant) -> C
 pub fn done(fingerprint: &str, status: u16, body: String) -> KeyRecord {
     KeyRecord {
         fingerprint: fingerprint.to_owned(),
+        request: None,
         state: KeyState::Done { status, body },
     }
 }
@@ -170,6 +216,7 @@ pub fn done(fingerprint: &str, status: u16, body: String) -> KeyRecord {
 pub fn outcome_unknown(fingerprint: &str, since: Instant) -> KeyRecord {
     KeyRecord {
         fingerprint: fingerprint.to_owned(),
+        request: None,
         state: KeyState::OutcomeUnknown { since },
     }
 }
@@ -220,6 +267,7 @@ mod tests {
     fn a_dead_pending_claim_is_taken_over() {
         let pending = KeyRecord {
             fingerprint: "a".into(),
+            request: None,
             state: KeyState::Pending { since: t(0) },
         };
         let later = t(0) + Duration::seconds(PENDING_TTL_S);

@@ -15,6 +15,8 @@
 //!   uploads, `Range` downloads, idempotency keys);
 //! - [`attachment`]: recordings on their way to the CRM as attachments of
 //!   their End activity (states, pending ones, names, audio types);
+//! - [`lifecycle`]: how long recordings are kept, erasing a lead's
+//!   recordings, and what a sweep may release of dead requests' state;
 //! - [`vector`]: the conformance vectors that every face of the rules runs;
 //! - [`state`]: the SQL table the Lapps keep their state in, and its
 //!   statements (data only: the crate runs none of them).
@@ -25,9 +27,11 @@
 //! HTTP Lapps and the wasm package for phones reuse them unchanged.
 
 pub mod attachment;
+pub mod consent;
 pub mod hook;
 pub mod idempotency;
 pub mod lead;
+pub mod lifecycle;
 pub mod limits;
 pub mod meeting;
 pub mod otp;

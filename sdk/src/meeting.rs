@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
+use crate::consent::Consent;
 use crate::lead::EventCode;
 use crate::otp::{Approval, OrgId};
 use crate::plan::{EndPlan, RecordingMeta, StartPlan};
@@ -36,6 +37,31 @@ pub struct ActivityDraft {
     /// Dual mode: the Start activity an End closes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_activity_id: Option<String>,
+    /// The OTP verification that allowed the meeting, when its entry has
+    /// `OTPValidation` ([`ActivityDraft::with_consent`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<Consent>,
+}
+
+impl ActivityDraft {
+    /// The draft carrying `consent`, its note ending with the consent's line
+    /// ([`Consent::note_line`]) for people reading the lead's history (the
+    /// CRM keeps only the note). `None` leaves the draft as it is.
+    pub fn with_consent(self, consent: Option<Consent>) -> Self {
+        let Some(consent) = consent else {
+            return self;
+        };
+        let note = if self.note.is_empty() {
+            consent.note_line()
+        } else {
+            format!("{}. {}", self.note, consent.note_line())
+        };
+        Self {
+            note,
+            consent: Some(consent),
+            ..self
+        }
+    }
 }
 
 /// An activity as posted: its id and its draft.
@@ -59,6 +85,7 @@ pub fn start_draft(plan: &StartPlan, lead_id: &str, user: &str) -> ActivityDraft
         fields: BTreeMap::new(),
         recordings: Vec::new(),
         start_activity_id: None,
+        consent: None,
     }
 }
 
@@ -89,6 +116,7 @@ pub fn end_draft(
         fields: plan.fields.clone(),
         recordings: recordings.to_vec(),
         start_activity_id: plan.start_activity_id.clone(),
+        consent: None,
     }
 }
 
@@ -255,6 +283,7 @@ mod tests {
             subject: Subject::new("L-1", 221, "U-1").unwrap(),
             phone: Phone::parse("phone", "+919800000001").unwrap(),
             verified_at: at,
+            challenge_sha256: Some("ab".repeat(32)),
         };
         let written = serde_json::to_string(&approval).unwrap();
         let slot: ApprovalSlot = serde_json::from_str(&written).unwrap();
@@ -270,6 +299,51 @@ mod tests {
         assert_eq!(back.use_up(at + Duration::seconds(9), "key-1"), Some(used));
         assert_eq!(back.reopened(), slot);
         assert_eq!(slot.reopened(), slot);
+    }
+
+    #[test]
+    fn a_draft_notes_its_consent_before_the_request_tag() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
+        let draft = ActivityDraft {
+            lead_id: "L-1".to_owned(),
+            event_code: 221,
+            user: "U-1".to_owned(),
+            created_on: at,
+            note: "Meeting recording started by U-1".to_owned(),
+            fields: BTreeMap::new(),
+            recordings: Vec::new(),
+            start_activity_id: None,
+            consent: None,
+        };
+        assert_eq!(draft.clone().with_consent(None), draft);
+        let approval = Approval {
+            subject: Subject::new("L-1", 221, "U-1").unwrap(),
+            phone: Phone::parse("phone", "+919800000001").unwrap(),
+            verified_at: at,
+            challenge_sha256: Some("ab".repeat(32)),
+        };
+        let consent = Consent::from(&approval);
+        let with = draft.clone().with_consent(Some(consent.clone()));
+        assert_eq!(
+            with.note,
+            format!(
+                "Meeting recording started by U-1. OTP verified 2026-11-20T10:00:00Z to +91******0001, challenge sha256:{}",
+                "ab".repeat(32)
+            )
+        );
+        assert_eq!(with.consent.as_ref(), Some(&consent));
+        let tag = request_tag(&OrgId::parse("org", "org-1").unwrap(), "key-1");
+        assert_eq!(
+            tagged_note(&with.note, &tag),
+            format!("{} {tag}", with.note)
+        );
+        let json = serde_json::to_string(&with).unwrap();
+        assert!(!json.contains("9800000001"), "{json}");
+        // A draft kept before consent was: no `consent` key, and it reads back.
+        let old = serde_json::to_value(&draft).unwrap();
+        assert!(old.get("consent").is_none(), "{old}");
+        assert_eq!(serde_json::from_value::<ActivityDraft>(old).unwrap(), draft);
+        assert_eq!(serde_json::from_str::<ActivityDraft>(&json).unwrap(), with);
     }
 
     #[test]

@@ -61,6 +61,14 @@ pub enum Statement {
     /// Every record, in key order: rows (`key`, `version`, `value`). No
     /// parameters. (For copying a whole installation, not for requests.)
     All,
+    /// The keys (and versions) after `after` that start with `prefix`, in
+    /// key order, at most `limit`: rows (`key`, `version`); one row of
+    /// nulls when there are none. Parameters: after, prefix, limit. (For the
+    /// sweep, which walks an org's records a page at a time.)
+    Scan,
+    /// How many keys after `after` start with `prefix`: one row (`count`).
+    /// Parameters: after, prefix.
+    Count,
 }
 
 impl Dialect {
@@ -78,6 +86,8 @@ impl Dialect {
                 Remove => "DELETE FROM recrules_state WHERE key = ?1 AND version = ?2 RETURNING version",
                 Delete => "DELETE FROM recrules_state WHERE key = ?1",
                 All => "SELECT key, version, value FROM recrules_state ORDER BY key",
+                Scan => "SELECT s.key, s.version FROM (SELECT 1) AS one LEFT JOIN (SELECT key, version FROM recrules_state WHERE key > ?1 AND substr(key, 1, length(?2)) = ?2 ORDER BY key LIMIT ?3) AS s ON 1 = 1 ORDER BY s.key",
+                Count => "SELECT count(*) FROM recrules_state WHERE key > ?1 AND substr(key, 1, length(?2)) = ?2",
             },
             Dialect::Postgres => match statement {
                 CreateTable => "CREATE TABLE IF NOT EXISTS recrules_state (key TEXT PRIMARY KEY NOT NULL, version BIGINT NOT NULL, value BYTEA NOT NULL)",
@@ -89,6 +99,8 @@ impl Dialect {
                 Remove => "DELETE FROM recrules_state WHERE key = $1 AND version = $2",
                 Delete => "DELETE FROM recrules_state WHERE key = $1",
                 All => "SELECT key, version, value FROM recrules_state ORDER BY key",
+                Scan => "SELECT s.key, s.version FROM (SELECT 1) AS one LEFT JOIN (SELECT key, version FROM recrules_state WHERE key > $1 AND left(key, length($2::text)) = $2::text ORDER BY key LIMIT $3) AS s ON true ORDER BY s.key",
+                Count => "SELECT count(*) FROM recrules_state WHERE key > $1 AND left(key, length($2::text)) = $2::text",
             },
         }
     }
@@ -108,7 +120,7 @@ impl Dialect {
 mod tests {
     use super::*;
 
-    const EVERY: [Statement; 9] = [
+    const EVERY: [Statement; 11] = [
         Statement::CreateTable,
         Statement::Read,
         Statement::Insert,
@@ -118,6 +130,8 @@ mod tests {
         Statement::Remove,
         Statement::Delete,
         Statement::All,
+        Statement::Scan,
+        Statement::Count,
     ];
 
     #[test]
@@ -129,7 +143,12 @@ mod tests {
             assert!(!sqlite.contains('$'), "{sqlite}");
             assert!(!postgres.contains('?'), "{postgres}");
             // The same parameters in the same places.
-            assert_eq!(sqlite.matches('?').count(), postgres.matches('$').count());
+            fn numbered(sql: &str, sign: char) -> Vec<&str> {
+                let mut n: Vec<&str> = sql.split(sign).skip(1).map(|r| &r[..1]).collect();
+                n.sort_unstable();
+                n
+            }
+            assert_eq!(numbered(sqlite, '?'), numbered(postgres, '$'));
         }
     }
 

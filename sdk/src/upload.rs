@@ -33,6 +33,10 @@ pub struct StoredUpload {
     /// absent in records stored before it was kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
+    /// When and why its bytes were removed (retention, erasure:
+    /// [`crate::lifecycle::removal`]); absent while they are kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub removed: Option<crate::lifecycle::removal::Removal>,
 }
 
 /// Why an upload is refused.
@@ -205,6 +209,7 @@ mod tests {
             chunks: chunk_count(size_bytes),
             stored_at: Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap(),
             content_type: None,
+            removed: None,
         }
     }
 

@@ -6,6 +6,7 @@
 //! fails gives it back.
 
 use recrules_lapp_support::store::decode;
+use recrules_sdk::consent::Consent;
 use recrules_sdk::meeting::{approval_entry_codes, ApprovalSlot};
 use recrules_sdk::otp::{approval_key, OrgId, Subject};
 use recrules_sdk::settings::Entry;
@@ -21,6 +22,8 @@ pub struct OpenApproval {
     slot: ApprovalSlot,
     /// When the OTP was verified.
     pub verified_at: Instant,
+    /// What the meeting it allows keeps of it as consent evidence.
+    pub consent: Consent,
 }
 
 /// Finds the approval of `user` for `lead` and `entry` that the request
@@ -42,12 +45,14 @@ pub fn find(
             continue;
         };
         let slot: ApprovalSlot = decode(&key, &bytes)?;
-        if let Some(verified_at) = slot.usable_by(by).map(|a| a.verified_at) {
+        if let Some(approval) = slot.usable_by(by) {
+            let (verified_at, consent) = (approval.verified_at, Consent::from(approval));
             return Ok(Some(OpenApproval {
                 key,
                 bytes,
                 slot,
                 verified_at,
+                consent,
             }));
         }
     }

@@ -31,7 +31,9 @@ use recrules_sdk::attachment::{
     attachment_description, attachment_name, content_type, file_name, next_step, outcome, pending,
     resolve, settled, AttachmentState, EndAttachments, Outcome, Step,
 };
+use recrules_sdk::lifecycle::removal::{bytes_at, Bytes};
 use recrules_sdk::otp::OrgId;
+use recrules_sdk::upload::StoredUpload;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -181,6 +183,10 @@ async fn attach_one(
 ) -> Result<(), Stop> {
     let recording = &end.recordings[index];
     let key = keys::crm_attachment(org, &recording.id);
+    if bytes_removed(store, org, &recording.id)? {
+        withdraw(store, org, &recording.id)?;
+        return Ok(());
+    }
     let mut retries = 0;
     loop {
         let left = budget.left_ms();
@@ -277,6 +283,45 @@ async fn attach_one(
     }
 }
 
+/// Whether recording `id`'s bytes are removed (or expired and not swept yet).
+fn bytes_removed(store: &Store, org: &OrgId, id: &str) -> Result<bool, Failure> {
+    let Some(meta) = store
+        .get::<Option<StoredUpload>>(&keys::upload(org, id))?
+        .flatten()
+    else {
+        return Ok(false);
+    };
+    let retention = crate::settings::retention_days(store, org)?;
+    Ok(matches!(
+        bytes_at(&meta, retention, now()?),
+        Bytes::Removed(_)
+    ))
+}
+
+/// Stops sending recording `id` to the CRM, its bytes being removed: a
+/// recording nothing was sent of, or only the file (not attached), becomes
+/// `removed`; one being sent, attached or of unknown outcome is left as it
+/// is. Answers the state it is left in.
+pub fn withdraw(store: &Store, org: &OrgId, id: &str) -> Result<Option<AttachmentState>, Failure> {
+    let at = now()?;
+    store.update(
+        &keys::crm_attachment(org, id),
+        |current: Option<AttachmentState>| {
+            Ok(match settled(current.as_ref(), at) {
+                None => {
+                    let removed = Some(AttachmentState::Removed { file: None });
+                    Change::Write(removed.clone(), removed)
+                }
+                Some(AttachmentState::Uploaded { file }) => {
+                    let removed = Some(AttachmentState::Removed { file: Some(file) });
+                    Change::Write(removed.clone(), removed)
+                }
+                other => Change::Keep(other),
+            })
+        },
+    )
+}
+
 /// Uploads recording `index` of `end` from the store; answers the file.
 async fn upload(
     store: &Store,
@@ -358,18 +403,31 @@ fn states(
         .collect()
 }
 
-/// The Ends of lead `lead` with their recordings' outcomes, by activity id.
-pub fn of_lead(store: &Store, org: &OrgId, lead: &str) -> Result<Vec<(String, Value)>, Failure> {
+/// The Ends of lead `lead` whose recordings go to the CRM.
+pub fn lead_ends(store: &Store, org: &OrgId, lead: &str) -> Result<Vec<EndAttachments>, Failure> {
     let ids: Vec<String> = store
         .get(&keys::crm_lead_ends(org, lead))?
         .unwrap_or_default();
     let mut ends = Vec::new();
     for id in ids {
         if let Some(end) = store.get::<EndAttachments>(&keys::crm_end(org, &id))? {
-            ends.push((id, report(store, org, &end, &Errors::new())?));
+            ends.push(end);
         }
     }
     Ok(ends)
+}
+
+/// The Ends of lead `lead` with their recordings' outcomes, by activity id.
+pub fn of_lead(store: &Store, org: &OrgId, lead: &str) -> Result<Vec<(String, Value)>, Failure> {
+    lead_ends(store, org, lead)?
+        .into_iter()
+        .map(|end| {
+            Ok((
+                end.activity_id.clone(),
+                report(store, org, &end, &Errors::new())?,
+            ))
+        })
+        .collect()
 }
 
 /// The body of `POST /meetings/attachments`: empty (drain), or a person's

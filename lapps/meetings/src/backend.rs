@@ -15,6 +15,10 @@
 //! author, so the user who posted each activity this Lapp creates is kept in
 //! the store (`{org}/meetings/crm-author/{activity id}`) and put back on the
 //! history it reads: the rules pair an End with its user's Start (rule 15).
+//! So is the consent evidence of an activity that has one
+//! (`{org}/meetings/consent/{hash of the activity id}`; its note shows it to
+//! people): the End of a Dual-mode meeting carries its Start's, and the
+//! listing shows it.
 //! Each activity it creates carries its request in its note
 //! ([`request_tag`]), and the draft is kept beforehand under the request's
 //! key (`{org}/meetings/crm-posting/{key}`): a retry taking over the claim of
@@ -25,8 +29,11 @@
 //! Its errors answer their own status ([`recrules_crm::CrmError::status`]:
 //! 404 unknown lead, 502 CRM error, 503 rate limited, 504 timeout).
 
-use recrules_crm::{create_activity, get_lead, retrieve_history, CrmConfig, CrmError, NewActivity};
+use recrules_crm::{
+    create_activity, get_lead, retrieve_history, CrmConfig, CrmError, HistoryActivity, NewActivity,
+};
 use recrules_lapp_support::store::Change;
+use recrules_sdk::consent::Consent;
 use recrules_sdk::lead::{Activity, Lead};
 use recrules_sdk::meeting::{request_tag, tagged_note, ActivityDraft, PostedActivity};
 use recrules_sdk::otp::OrgId;
@@ -95,28 +102,55 @@ impl<'s> Backend<'s> {
             Backend::Kv { store, org } => {
                 Ok(posted(store, org, id)?.iter().map(as_activity).collect())
             }
-            Backend::Crm { cfg, store, org } => {
-                let mut history = Vec::new();
-                for logged in retrieve_history(cfg, id).await.map_err(crm_failure)? {
-                    let mut activity = logged.activity;
-                    if let Some(user) = store.get::<String>(&keys::crm_author(org, &activity.id))? {
-                        activity.user = Some(user);
-                    }
-                    history.push(activity);
-                }
-                Ok(history)
-            }
+            Backend::Crm { cfg, store, org } => Ok(crm_history(cfg, store, org, id)
+                .await?
+                .into_iter()
+                .map(|logged| logged.activity)
+                .collect()),
         }
     }
 
     /// The lead's activities as the client reads them (`GET /leads/{id}/activities`).
+    /// Crm: each with its note, and the consent evidence of those this Lapp
+    /// posted with one.
     pub async fn listing(&self, id: &str) -> Result<Value, Failure> {
         match self {
             Backend::Kv { store, org } => {
                 self.lead(id).await?;
                 to_json(&posted(store, org, id)?)
             }
-            Backend::Crm { .. } => to_json(&self.history(id).await?),
+            Backend::Crm { cfg, store, org } => {
+                let mut listed = Vec::new();
+                for logged in crm_history(cfg, store, org, id).await? {
+                    let mut item = to_json(&logged.activity)?;
+                    if Consent::is_noted_in(&logged.note) {
+                        let key = keys::consent(org, &logged.activity.id);
+                        if let Some(consent) = store.get::<Consent>(&key)? {
+                            item["consent"] = to_json(&consent)?;
+                        }
+                    }
+                    item["note"] = Value::from(logged.note);
+                    listed.push(item);
+                }
+                Ok(Value::Array(listed))
+            }
+        }
+    }
+
+    /// The consent evidence of the Start `start_id` of lead `lead_id`, for
+    /// its End to carry: kv, from the lead's history; Crm, from the record
+    /// its post kept.
+    pub async fn start_consent(
+        &self,
+        lead_id: &str,
+        start_id: &str,
+    ) -> Result<Option<Consent>, Failure> {
+        match self {
+            Backend::Kv { store, org } => Ok(posted(store, org, lead_id)?
+                .into_iter()
+                .find(|p| p.id == start_id)
+                .and_then(|p| p.activity.consent)),
+            Backend::Crm { store, org, .. } => store.get(&keys::consent(org, start_id)),
         }
     }
 
@@ -161,9 +195,10 @@ impl<'s> Backend<'s> {
                         failure
                     }
                 })?;
-                // Created: a failure to keep its author leaves the request's
-                // retry to find it ([`Backend::posted_by`] keeps the author).
-                author(store, org, &id, &draft.user).map_err(Failure::outcome_unknown)?;
+                // Created: a failure to keep its author or its consent
+                // leaves the request's retry to find it ([`Backend::posted_by`]
+                // keeps them).
+                kept(store, org, &id, draft).map_err(Failure::outcome_unknown)?;
                 Ok(id)
             }
         }
@@ -192,8 +227,8 @@ impl<'s> Backend<'s> {
             return Ok(None);
         };
         let id = found.activity.id;
-        // The request may have died before it kept the author.
-        author(store, org, &id, &draft.user)?;
+        // The request may have died before it kept the author and consent.
+        kept(store, org, &id, &draft)?;
         Ok(Some(PostedActivity {
             id,
             activity: draft,
@@ -201,9 +236,31 @@ impl<'s> Backend<'s> {
     }
 }
 
-/// Crm: keeps `user` as the author of activity `id`.
-fn author(store: &Store, org: &OrgId, id: &str, user: &str) -> Result<(), Failure> {
-    store.set(&keys::crm_author(org, id), &user)
+/// Crm: keeps what the CRM does not of activity `id`, created from `draft`:
+/// its author, and its consent evidence (the note shows it to people).
+fn kept(store: &Store, org: &OrgId, id: &str, draft: &ActivityDraft) -> Result<(), Failure> {
+    store.set(&keys::crm_author(org, id), &draft.user)?;
+    match &draft.consent {
+        Some(consent) => store.set(&keys::consent(org, id), consent),
+        None => Ok(()),
+    }
+}
+
+/// Crm: the lead's history with notes, each activity's user the one who
+/// posted it through this Lapp where known.
+async fn crm_history(
+    cfg: &CrmConfig,
+    store: &Store,
+    org: &OrgId,
+    id: &str,
+) -> Result<Vec<HistoryActivity>, Failure> {
+    let mut history = retrieve_history(cfg, id).await.map_err(crm_failure)?;
+    for logged in &mut history {
+        if let Some(user) = store.get::<String>(&keys::crm_author(org, &logged.activity.id))? {
+            logged.activity.user = Some(user);
+        }
+    }
+    Ok(history)
 }
 
 /// Kv: the lead's posted activities, oldest first.

@@ -32,6 +32,16 @@ pub fn chunk(org: &OrgId, id: &str, sha256: &str, index: u32) -> String {
     format!("{}/meetings/recording/{id}/{sha256}/{index}", org.as_str())
 }
 
+/// The mark an upload keeps while it writes its chunks (so a sweep leaves them be).
+pub fn upload_mark(org: &OrgId, id: &str, sha256: &str) -> String {
+    format!("{}/meetings/upload-mark/{id}/{sha256}", org.as_str())
+}
+
+/// A lead's erasure records, a versioned record.
+pub fn erasures(org: &OrgId, lead: &str) -> String {
+    format!("{}/meetings/erasures/{lead}", org.as_str())
+}
+
 /// An idempotency key's record.
 pub fn idempotency(org: &OrgId, key: &str) -> String {
     format!("{}/meetings/idempotency/{key}", org.as_str())
@@ -89,4 +99,13 @@ pub fn attach_queue(org: &OrgId) -> String {
 /// Crm: the Ends of a lead with recordings for the CRM, a versioned record.
 pub fn crm_lead_ends(org: &OrgId, lead: &str) -> String {
     format!("{}/meetings/crm-lead-ends/{lead}", org.as_str())
+}
+
+/// Crm: the consent evidence of an activity this Lapp posted (any activity id: hashed).
+pub fn consent(org: &OrgId, activity_id: &str) -> String {
+    format!(
+        "{}/meetings/consent/{}",
+        org.as_str(),
+        sha256_hex(activity_id.as_bytes())
+    )
 }

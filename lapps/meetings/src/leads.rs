@@ -14,7 +14,10 @@ use crate::backend::Backend;
 use crate::config::{store_kind, StoreKind};
 use crate::keys;
 use crate::reply::{json, Failure, Store};
-use crate::request::{checked_id, json_body};
+use crate::request::{checked_id, json_body, now};
+use crate::settings::retention_days;
+use recrules_sdk::lifecycle::removal::{bytes_at, Bytes};
+use recrules_sdk::upload::StoredUpload;
 
 /// The body of `POST /leads`.
 #[derive(Debug, Deserialize)]
@@ -74,6 +77,7 @@ pub fn create(body: &[u8], org: &OrgId) -> Result<Response, Failure> {
                 fields: BTreeMap::new(),
                 recordings: Vec::new(),
                 start_activity_id: None,
+                consent: None,
             },
         })
         .collect();
@@ -110,5 +114,35 @@ pub async fn activities(org: &OrgId, id: &str) -> Result<Response, Failure> {
             }
         }
     }
+    mark_removals(&store, org, &mut activities)?;
     Ok(json(200, &json!({ "lead": id, "activities": activities })))
+}
+
+/// Adds, to each recording listed (an activity's `recordings`, a CRM End's
+/// `attachments`) whose bytes were removed, `removed`: when and why
+/// ([`recrules_sdk::lifecycle::removal`]). The activity keeps its fields.
+fn mark_removals(store: &Store, org: &OrgId, activities: &mut Value) -> Result<(), Failure> {
+    let retention = retention_days(store, org)?;
+    let at = now()?;
+    for activity in activities.as_array_mut().into_iter().flatten() {
+        for (list, id_key) in [
+            ("/activity/recordings", "id"),
+            ("/recordings", "id"),
+            ("/attachments", "recording"),
+        ] {
+            let items = activity.pointer_mut(list).and_then(Value::as_array_mut);
+            for item in items.into_iter().flatten() {
+                let Some(id) = item.get(id_key).and_then(Value::as_str) else {
+                    continue;
+                };
+                let meta = store
+                    .get::<Option<StoredUpload>>(&keys::upload(org, id))?
+                    .flatten();
+                if let Some(Bytes::Removed(removal)) = meta.map(|m| bytes_at(&m, retention, at)) {
+                    item["removed"] = json!(removal);
+                }
+            }
+        }
+    }
+    Ok(())
 }

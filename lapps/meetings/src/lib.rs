@@ -18,9 +18,11 @@
 //! | `POST /meetings/end` | 201 the End (with crm: each recording `attached` or `pending`); 409 `missing_start`; 422 refusals |
 //! | `POST /meetings/attachments` | crm: 200 attaches pending recordings (the drain) `{pending, unknown, ends}` |
 //! | `PUT /recordings/{id}` | 201 stored; 200 already stored; 409, 413, 422 |
-//! | `GET /recordings/{id}` | 200 or 206 (`Range`); 416; 404 |
+//! | `GET /recordings/{id}` | 200 or 206 (`Range`); 416; 404; 410 removed (retention, erasure) |
 //! | `POST /leads` | 201 (kv store only) |
-//! | `GET /leads/{id}/activities` | 200 the lead's activities |
+//! | `GET /leads/{id}/activities` | 200 the lead's activities (each recording's removal, if its bytes went) |
+//! | `POST /leads/{id}/erasure` | admin: 200 erases the lead's recordings `{erasure, crm_copies}`; 404 |
+//! | `POST /maintenance/sweep` | admin: 200 one bounded step of the sweep `{..., cursor, remaining, done}` |
 //!
 //! `POST /meetings/start` and `/meetings/end` need an `Idempotency-Key`
 //! ([`once`]). Errors answer `{error, field, message, ...}`: 400 (bad
@@ -36,6 +38,7 @@ mod approval;
 mod attachments;
 mod backend;
 mod config;
+mod erasure;
 mod holds;
 mod hook;
 mod keys;
@@ -45,9 +48,11 @@ mod once;
 mod recordings;
 mod recover;
 mod refusal;
+mod removal;
 mod reply;
 mod request;
 mod settings;
+mod sweep;
 mod tenant;
 
 use recrules_lapp_support::auth;
@@ -63,7 +68,7 @@ use crate::reply::Failure;
 enum Role {
     /// The org's API key (`org_api_keys`, the same as the OTP Lapp's).
     User,
-    /// The org's admin key (`org_admin_keys`), for `PUT /settings`.
+    /// The org's admin key (`org_admin_keys`), for `PUT /settings`, erasures and the sweep.
     Admin,
 }
 
@@ -110,11 +115,22 @@ async fn route(req: &Request) -> Result<Response, Failure> {
         (["recordings", id], Method::Get) => recordings::get(req, &user()?, id),
         (["leads"], Method::Post) => leads::create(req.body(), &user()?),
         (["leads", id, "activities"], Method::Get) => leads::activities(&user()?, id).await,
+        (["leads", id, "erasure"], Method::Post) => {
+            erasure::post(req, &authenticate(req, Role::Admin)?, id).await
+        }
+        (["maintenance", "sweep"], Method::Post) => {
+            sweep::post(req, &authenticate(req, Role::Admin)?).await
+        }
         (["settings"] | ["recordings", _], _) => Err(Failure::method_not_allowed(&["GET", "PUT"])),
         (["leads", _, "activities"], _) => Err(Failure::method_not_allowed(&["GET"])),
-        (["validate"] | ["meetings", "start" | "end" | "attachments"] | ["leads"], _) => {
-            Err(Failure::method_not_allowed(&["POST"]))
-        }
+        (
+            ["validate"]
+            | ["meetings", "start" | "end" | "attachments"]
+            | ["leads"]
+            | ["leads", _, "erasure"]
+            | ["maintenance", "sweep"],
+            _,
+        ) => Err(Failure::method_not_allowed(&["POST"])),
         _ => Err(Failure::not_found(
             "path",
             format!("no route `{path}`; see openapi/meetings.yaml"),

@@ -55,7 +55,8 @@ const END_RETRY_PAUSE: Duration = Duration::from_millis(200);
 pub async fn start(req: &Request, org: &OrgId) -> Result<Response, Failure> {
     let body: MeetingBody = json_body(req.body())?;
     checked_id("lead", &body.lead)?;
-    once(req, org, |key| async move {
+    let lead = body.lead.clone();
+    once(req, org, &lead, |key| async move {
         let store = Store::open()?;
         holding(
             &store,
@@ -99,6 +100,7 @@ async fn start_once(
     if !decision.allowed {
         return Err(not_allowed(&decision));
     }
+    let consent = facts.approval.as_ref().map(|a| a.consent.clone());
     let used = match facts.approval {
         Some(approval) => Some(approval.use_up(store, at, key)?),
         None => None,
@@ -109,7 +111,7 @@ async fn start_once(
         recordings: Vec::new(),
         by: key,
     };
-    let draft = start_draft(&plan, &facts.lead.id, &body.user);
+    let draft = start_draft(&plan, &facts.lead.id, &body.user).with_consent(consent);
     let id = posted(store, &backend, &draft, &taken).await?;
     Ok((
         201,
@@ -148,7 +150,8 @@ pub async fn end(req: &Request, org: &OrgId) -> Result<Response, Failure> {
     let arrived = std::time::Instant::now();
     let body: EndBody = json_body(req.body())?;
     checked_id("lead", &body.lead)?;
-    once(req, org, |key| async move {
+    let lead = body.lead.clone();
+    once(req, org, &lead, |key| async move {
         let store = Store::open()?;
         let tries = async {
             for _ in 1..END_TRIES {
@@ -225,6 +228,12 @@ async fn end_once(
         let field = format!("recordings[{}]", e.index);
         Failure::new(422, "recording_not_uploaded", Some(&field), e.to_string())
     })?;
+    // The consent evidence: Single mode's own approval, or the Start's.
+    let consent = match (&plan.start_activity_id, facts.settings.mode) {
+        (_, Mode::Single) => facts.approval.as_ref().map(|a| a.consent.clone()),
+        (Some(start), Mode::Dual) => backend.start_consent(&facts.lead.id, start).await?,
+        (None, Mode::Dual) => None,
+    };
     let mut taken = Taken {
         used: None,
         start: None,
@@ -252,7 +261,8 @@ async fn end_once(
             }
         }
     }
-    let draft = end_draft(&plan, &facts.lead.id, &body.user, &body.recordings, at);
+    let draft =
+        end_draft(&plan, &facts.lead.id, &body.user, &body.recordings, at).with_consent(consent);
     let id = posted(store, &backend, &draft, &taken).await?;
     let event_code = plan.event_code;
     let mut answer = serde_json::to_value(EndAnswer::from(Ok(plan)))

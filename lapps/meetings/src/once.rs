@@ -18,7 +18,8 @@ use std::future::Future;
 
 use recrules_lapp_support::store::Change;
 use recrules_sdk::idempotency::{
-    check_key, claim, done, fingerprint, outcome_unknown, Claim, KeyRecord, IDEMPOTENCY_HEADER,
+    check_key, claim, done, fingerprint, outcome_unknown, Claim, KeyRecord, RequestRef,
+    IDEMPOTENCY_HEADER,
 };
 use recrules_sdk::otp::OrgId;
 use serde_json::Value;
@@ -33,8 +34,15 @@ use crate::request::{header, now};
 const FIELD: &str = "Idempotency-Key";
 
 /// Runs `work` once per idempotency key; `work` gets the key and answers a
-/// status and JSON body.
-pub async fn once<F, Fut>(req: &Request, org: &OrgId, work: F) -> Result<Response, Failure>
+/// status and JSON body. The key's record notes the route and `lead`, so a
+/// sweep can resolve the request if its client abandons it
+/// ([`recrules_sdk::lifecycle::sweep`]).
+pub async fn once<F, Fut>(
+    req: &Request,
+    org: &OrgId,
+    lead: &str,
+    work: F,
+) -> Result<Response, Failure>
 where
     F: FnOnce(String) -> Fut,
     Fut: Future<Output = Result<(u16, Value), Failure>>,
@@ -45,6 +53,10 @@ where
     let print = fingerprint("POST", req.path(), req.body());
     let store = Store::open()?;
     let record_key = keys::idempotency(org, &key);
+    let about = RequestRef {
+        path: req.path().to_owned(),
+        lead: lead.to_owned(),
+    };
     let at = now()?;
     let claimed = store.update(&record_key, |existing: Option<KeyRecord>| {
         let claimed = claim(existing.as_ref(), &print, at);
@@ -53,7 +65,7 @@ where
             _ => None,
         };
         Ok(match pending {
-            Some(pending) => Change::Write(Some(pending), claimed),
+            Some(pending) => Change::Write(Some(pending.about(about.clone())), claimed),
             None => Change::Keep(claimed),
         })
     })?;
@@ -119,7 +131,7 @@ where
         Err(failure) if failure.is_outcome_unknown() => {
             // The key stays this request's, for its retry to look first.
             let since = resumed.map_or(at, |(_, since)| since);
-            let unknown = outcome_unknown(&print, since);
+            let unknown = outcome_unknown(&print, since).about(about);
             store.update(&record_key, |_: Option<KeyRecord>| {
                 Ok(Change::Write(Some(unknown.clone()), ()))
             })?;

@@ -6,8 +6,13 @@
 //! it is the commit, so a reader never sees a partial upload, and of two
 //! uploads racing on one id the first to commit wins (the same bytes: 200
 //! for the second; other bytes: 409, and the loser deletes the chunks it
-//! wrote). Chunks of an upload that died between its chunk writes and its
-//! commit stay behind, unread (SECURITY.md, open findings).
+//! wrote). While it writes its chunks an upload keeps a mark
+//! ([`keys::upload_mark`]); chunks that no committed record reads and no
+//! live mark covers (an upload that died before its commit) are deleted by
+//! the sweep ([`crate::sweep`]).
+//!
+//! A recording whose bytes were removed (retention, erasure:
+//! [`crate::removal`]) answers 410 Gone, to downloads and to uploads of its id.
 
 use recrules_lapp_support::store::Change;
 use recrules_sdk::attachment::{content_type, UNKNOWN_CONTENT_TYPE};
@@ -22,8 +27,11 @@ use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
 use crate::keys;
+use crate::removal::{delete_chunks, gone};
 use crate::reply::{json, Failure, Store};
 use crate::request::{header, now};
+use crate::settings::retention_days;
+use recrules_sdk::lifecycle::removal::{bytes_at, Bytes};
 
 /// `PUT /recordings/{id}` with the raw bytes and `x-content-sha256`: 201
 /// stored; 200 the same bytes were already stored (nothing written); 400
@@ -39,6 +47,9 @@ pub fn put(req: &Request, org: &OrgId, id: &str) -> Result<Response, Failure> {
     let store = Store::open()?;
     let meta_key = keys::upload(org, id);
     let existing = store.get::<Option<StoredUpload>>(&meta_key)?.flatten();
+    if let Some(removal) = existing.as_ref().and_then(|e| e.removed.as_ref()) {
+        return Err(gone(id, removal));
+    }
     if against_stored(id, &actual, existing.as_ref()).map_err(upload_failure)?
         == UploadVerdict::AlreadyStored
     {
@@ -51,7 +62,10 @@ pub fn put(req: &Request, org: &OrgId, id: &str) -> Result<Response, Failure> {
         chunks: chunk_count(bytes.len() as u64),
         stored_at: now()?,
         content_type: Some(content_type(head, header(req, "content-type"))),
+        removed: None,
     };
+    let mark = keys::upload_mark(org, id, &actual);
+    store.set(&mark, &record.stored_at)?;
     for (index, chunk) in (0u32..).zip(bytes.chunks(CHUNK_BYTES)) {
         store.set_bytes(&keys::chunk(org, id, &actual, index), chunk)?;
     }
@@ -67,8 +81,11 @@ pub fn put(req: &Request, org: &OrgId, id: &str) -> Result<Response, Failure> {
         // Another upload of other bytes committed first: the chunks under this
         // hash are no one's (only a committed record's hash is ever read, and
         // that one is not this hash), so they go.
-        drop_chunks(&store, org, id, &record);
+        let _ = delete_chunks(&store, org, id, &record);
     }
+    // Committed or refused, the chunks no longer need the mark; one left
+    // behind lapses (UPLOAD_MARK_TTL_S).
+    let _ = store.delete(&mark);
     match verdict.map_err(upload_failure)? {
         UploadVerdict::Store => Ok(answer(201, id, Some(&record), true)),
         UploadVerdict::AlreadyStored => Ok(answer(200, id, Some(&record), false)),
@@ -86,6 +103,9 @@ pub fn get(req: &Request, org: &OrgId, id: &str) -> Result<Response, Failure> {
         .get::<Option<StoredUpload>>(&keys::upload(org, id))?
         .flatten()
         .ok_or_else(|| Failure::not_found("id", format!("no recording `{id}` was uploaded")))?;
+    if let Bytes::Removed(removal) = bytes_at(&meta, retention_days(&store, org)?, now()?) {
+        return Err(gone(id, &removal));
+    }
     let length = meta.size_bytes;
     let (status, first, last) = match parse_range(header(req, "range"), length) {
         RangeAnswer::Whole => (200, 0, length - 1),
@@ -122,12 +142,15 @@ pub fn get(req: &Request, org: &OrgId, id: &str) -> Result<Response, Failure> {
 }
 
 /// A stored recording's metadata and all its bytes; 404 naming `id` when
-/// it was not uploaded.
+/// it was not uploaded, 410 when its bytes were removed.
 pub fn stored(store: &Store, org: &OrgId, id: &str) -> Result<(StoredUpload, Vec<u8>), Failure> {
     let meta = store
         .get::<Option<StoredUpload>>(&keys::upload(org, id))?
         .flatten()
         .ok_or_else(|| Failure::not_found("id", format!("no recording `{id}` was uploaded")))?;
+    if let Some(removal) = &meta.removed {
+        return Err(gone(id, removal));
+    }
     let bytes = match meta.size_bytes {
         0 => Vec::new(),
         size => read_range(store, org, id, &meta, 0, size - 1)?,
@@ -158,15 +181,6 @@ fn read_range(
         out.extend_from_slice(bytes.get(from..to).unwrap_or_default());
     }
     Ok(out)
-}
-
-/// Deletes the chunks of an upload that lost its commit to other bytes, as
-/// far as the store lets it: a chunk left behind takes space but is never
-/// read (no metadata record names its hash).
-fn drop_chunks(store: &Store, org: &OrgId, id: &str, upload: &StoredUpload) {
-    for index in 0..upload.chunks {
-        let _ = store.delete(&keys::chunk(org, id, &upload.sha256, index));
-    }
 }
 
 /// The answer of a stored (or already stored) upload.

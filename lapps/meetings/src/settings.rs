@@ -50,6 +50,15 @@ pub fn load(store: &Store, org: &OrgId) -> Result<Settings, Failure> {
     })
 }
 
+/// The org's `RecordingRetentionDays`: `None` when it keeps recordings
+/// forever, or has no settings (or none that pass the checker) yet.
+pub fn retention_days(store: &Store, org: &OrgId) -> Result<Option<u32>, Failure> {
+    Ok(store
+        .get_bytes(&keys::settings(org))?
+        .and_then(|bytes| check_settings(&String::from_utf8_lossy(&bytes)).settings)
+        .and_then(|settings| settings.recording_retention_days))
+}
+
 /// The org has stored no settings.
 fn no_settings() -> Failure {
     Failure::not_found(

@@ -26,7 +26,9 @@
 //! `{org}/otp/phone/{phone}` (the phone's record, updated by compare-and-swap,
 //! see [`recrules_lapp_support::store`]),
 //! `{org}/otp/approval/{lead}/{entry}/{user}` (the approval
-//! the validation hook consumes, [`recrules_sdk::otp::approval_key`]) and,
+//! the validation hook consumes, [`recrules_sdk::otp::approval_key`], with the
+//! digest of the challenge it closed, which the meeting keeps as consent
+//! evidence: [`recrules_sdk::consent::Consent`]) and,
 //! in Test, `{org}/otp/test-sms/{phone}`.
 
 mod config;

@@ -244,6 +244,109 @@ impl<E: From<StoreError>> Store<E> {
         .into())
     }
 
+    /// Reads the record at `key` with its version (for [`Store::remove_at`]).
+    pub fn get_versioned(&self, key: &str) -> Result<Option<(i64, Vec<u8>)>, E> {
+        Ok(self.read(key)?)
+    }
+
+    /// Removes the record at `key` only if it is still at `version`; answers whether it did.
+    pub fn remove_at(&self, key: &str, version: i64) -> Result<bool, E> {
+        let params = [Param::Text(key), Param::Integer(version)];
+        Ok(self.write("delete", Statement::Remove, &params)? == 1)
+    }
+
+    /// The keys after `after` that start with `prefix`, in key order, at
+    /// most `limit`, each with its version: a page of a walk over records.
+    pub fn scan(&self, prefix: &str, after: &str, limit: u32) -> Result<Vec<(String, i64)>, E> {
+        let params = [
+            Param::Text(after),
+            Param::Text(prefix),
+            Param::Integer(i64::from(limit)),
+        ];
+        let bad = || StoreError::Unreadable {
+            key: prefix.to_owned(),
+            detail: "a row scanned is not (key, version)".to_owned(),
+        };
+        let mut keys = Vec::new();
+        match &self.connection {
+            Connection::Sqlite(db) => {
+                let result = self.retrying_missing_table(|| {
+                    db.execute(
+                        Dialect::Sqlite.sql(Statement::Scan),
+                        &sqlite_params(&params),
+                    )
+                    .map_err(|e| failed("scan", &e))
+                })?;
+                for row in &result.rows {
+                    match row.values.as_slice() {
+                        [sqlite::Value::Null, sqlite::Value::Null] => {}
+                        [sqlite::Value::Text(key), sqlite::Value::Integer(version)] => {
+                            keys.push((key.clone(), *version))
+                        }
+                        _ => return Err(bad().into()),
+                    }
+                }
+            }
+            Connection::Postgres(db) => {
+                let result = self.retrying_missing_table(|| {
+                    db.query(
+                        Dialect::Postgres.sql(Statement::Scan),
+                        &postgres_params(&params),
+                    )
+                    .map_err(|e| failed("scan", &e))
+                })?;
+                for row in &result.rows {
+                    match row.as_slice() {
+                        [pg4::DbValue::DbNull, pg4::DbValue::DbNull] => {}
+                        [pg4::DbValue::Str(key), pg4::DbValue::Int64(version)] => {
+                            keys.push((key.clone(), *version))
+                        }
+                        _ => return Err(bad().into()),
+                    }
+                }
+            }
+        }
+        Ok(keys)
+    }
+
+    /// How many keys after `after` start with `prefix`.
+    pub fn count(&self, prefix: &str, after: &str) -> Result<u64, E> {
+        let params = [Param::Text(after), Param::Text(prefix)];
+        let bad = || StoreError::Unreadable {
+            key: prefix.to_owned(),
+            detail: "the count is not a number".to_owned(),
+        };
+        let count = match &self.connection {
+            Connection::Sqlite(db) => {
+                let result = self.retrying_missing_table(|| {
+                    db.execute(
+                        Dialect::Sqlite.sql(Statement::Count),
+                        &sqlite_params(&params),
+                    )
+                    .map_err(|e| failed("count", &e))
+                })?;
+                match result.rows.first().map(|row| row.values.as_slice()) {
+                    Some([sqlite::Value::Integer(n)]) => *n,
+                    _ => return Err(bad().into()),
+                }
+            }
+            Connection::Postgres(db) => {
+                let result = self.retrying_missing_table(|| {
+                    db.query(
+                        Dialect::Postgres.sql(Statement::Count),
+                        &postgres_params(&params),
+                    )
+                    .map_err(|e| failed("count", &e))
+                })?;
+                match result.rows.first().map(Vec::as_slice) {
+                    Some([pg4::DbValue::Int64(n)]) => *n,
+                    _ => return Err(bad().into()),
+                }
+            }
+        };
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
     /// Reads the record at `key`: its version and value, if it exists.
     fn read(&self, key: &str) -> Result<Option<(i64, Vec<u8>)>, StoreError> {
         let params = [Param::Text(key)];

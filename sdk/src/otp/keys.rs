@@ -64,6 +64,8 @@ pub fn approval_key(org: &OrgId, subject: &Subject) -> String {
 /// What an `approved` verify leaves for the validation hook and the activity
 /// posting (rule 11): who verified which phone, for which lead and entry, and
 /// when. The consumer deletes it when a meeting uses it (one OTP, one meeting).
+/// A meeting keeps what it needs of it as consent evidence
+/// ([`crate::consent::Consent`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Approval {
@@ -73,6 +75,10 @@ pub struct Approval {
     pub phone: Phone,
     /// When the code was verified.
     pub verified_at: Instant,
+    /// The digest of the challenge the code closed ([`super::Challenge::sha256`]);
+    /// absent from approvals stored before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub challenge_sha256: Option<String>,
 }
 
 #[cfg(test)]

@@ -124,6 +124,7 @@ pub fn verify(record: &PhoneRecord, req: &Request, code: &Code) -> Decision {
             subject: req.subject.clone(),
             phone: req.phone.clone(),
             verified_at: req.now,
+            challenge_sha256: Some(challenge.sha256()),
         };
         let answer = answer(Outcome::Approved, None, &record, req);
         return Decision {

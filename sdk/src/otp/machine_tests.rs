@@ -170,12 +170,41 @@ fn an_approval_names_subject_phone_and_instant() {
         config: &b.config,
         now: t0() + Duration::seconds(30),
     };
+    let challenge = b.record.challenge(&b.subject).unwrap().sha256();
     let decision = verify(&b.record, &req, &code);
     let approval = decision.approval.unwrap();
     assert_eq!(approval.subject, b.subject);
     assert_eq!(approval.phone, b.phone);
     assert_eq!(approval.verified_at, t0() + Duration::seconds(30));
+    assert_eq!(
+        approval.challenge_sha256.as_deref(),
+        Some(challenge.as_str())
+    );
     assert!(decision.record.challenges.is_empty());
+}
+
+#[test]
+fn a_challenge_digest_names_one_challenge_and_reveals_nothing() {
+    let mut b = Bench::new(LappConfig::default());
+    let code = b.send(t0()).1.unwrap();
+    let first = b.record.challenge(&b.subject).unwrap().clone();
+    let digest = first.sha256();
+    assert_eq!(digest.len(), 64);
+    assert!(digest
+        .bytes()
+        .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+    assert_eq!(digest, first.sha256());
+    for secret in [code.as_str(), "9800000001", "0001"] {
+        assert!(!digest.contains(secret), "{secret}");
+    }
+    // A resend adds a code: another challenge state, another digest.
+    b.resend(t0() + Duration::seconds(60));
+    let resent = b.record.challenge(&b.subject).unwrap();
+    assert_ne!(resent.sha256(), digest);
+    // The same code for another subject is another challenge.
+    let mut other = first.clone();
+    other.subject = Subject::new("L-2", 221, "U-1").unwrap();
+    assert_ne!(other.sha256(), digest);
 }
 
 #[test]

@@ -10,7 +10,8 @@ use super::keys::check_id;
 use super::limits::{CHALLENGE_RETENTION_S, CODE_TTL_S, SEND_WINDOW_S};
 use crate::lead::EventCode;
 use crate::time::Instant;
-use chrono::Duration;
+use crate::upload::sha256_hex;
+use chrono::{Duration, SecondsFormat};
 
 /// Who a challenge verifies a phone for: this user, this lead, this entry
 /// (the activity code of the settings entry), as rule 11 requires.
@@ -67,6 +68,27 @@ impl Challenge {
     /// Whether some code is still valid at `now` (less than 10 minutes old).
     pub fn is_live(&self, now: Instant) -> bool {
         self.expires_at().is_some_and(|at| now < at)
+    }
+
+    /// The challenge's digest, kept as consent evidence: the lowercase hex
+    /// SHA-256 of its subject and of each code's salt, salted hash and send
+    /// time, in order. It names this one challenge and reveals nothing of
+    /// it: its input holds neither the code nor the phone number, and the
+    /// random salts make it impossible to test a guess of either.
+    pub fn sha256(&self) -> String {
+        let mut text = format!(
+            "recrules-otp-challenge-v1\n{}\n{}\n{}\n",
+            self.subject.lead, self.subject.entry, self.subject.user
+        );
+        for code in &self.codes {
+            text.push_str(&format!(
+                "{}:{}:{}\n",
+                code.salt,
+                code.hash,
+                code.sent_at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+            ));
+        }
+        sha256_hex(text.as_bytes())
     }
 }
 

@@ -11,6 +11,7 @@ use super::model::{
     Validations,
 };
 use super::reader::{describe, Reader};
+use super::retention::retention_days;
 use super::span::{item_path, member_path};
 use crate::lead::EventCode;
 
@@ -61,11 +62,16 @@ impl Checker {
                 Some("list one entry per recorded activity type".to_owned()),
             )
             .and_then(|v| self.data(v, mode));
+        let retention = match root.get(k::RECORDING_RETENTION_DAYS) {
+            Some(v) => retention_days(&mut self.reader, v, k::RECORDING_RETENTION_DAYS).map(Some),
+            None => Some(None),
+        };
         Some(Settings {
             recording_enabled: enabled?,
             message: message?,
             mode: mode?,
             data: data?,
+            recording_retention_days: retention?,
         })
     }
 

@@ -10,8 +10,16 @@ pub const MESSAGE: &str = "Message";
 pub const MODE: &str = "Mode";
 /// `Data`.
 pub const DATA: &str = "Data";
+/// `RecordingRetentionDays`: how many days a recording's bytes are kept (absent: forever).
+pub const RECORDING_RETENTION_DAYS: &str = "RecordingRetentionDays";
 /// The keys of the settings object.
-pub const ROOT: [&str; 4] = [RECORDING_ENABLED, MESSAGE, MODE, DATA];
+pub const ROOT: [&str; 5] = [
+    RECORDING_ENABLED,
+    MESSAGE,
+    MODE,
+    DATA,
+    RECORDING_RETENTION_DAYS,
+];
 
 /// `MeetingStartEventCode`.
 pub const START_CODE: &str = "MeetingStartEventCode";

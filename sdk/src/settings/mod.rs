@@ -5,6 +5,7 @@ mod diagnostic;
 pub mod keys;
 mod model;
 mod reader;
+mod retention;
 mod span;
 
 pub use diagnostic::{Diagnostic, Problem, Severity};
@@ -119,7 +120,7 @@ mod tests {
 
     #[test]
     fn the_model_and_the_checker_spell_every_key_alike() {
-        let full = r#"{"RecordingEnabled": true, "Message": "m", "Mode": "DualActivity", "Data": [{
+        let full = r#"{"RecordingEnabled": true, "Message": "m", "Mode": "DualActivity", "RecordingRetentionDays": 90, "Data": [{
             "MeetingStartEventCode": 1, "MeetingEndEventCode": 2, "DisplayName": "d",
             "MeetingEndFormErrorMessage": "e", "RecordingStartTimeField": "mx_Custom_1",
             "RecordingEndTimeField": "mx_Custom_2", "RecordingDurationField": "mx_Custom_3",

@@ -21,6 +21,21 @@ pub struct Settings {
     pub mode: Mode,
     /// One entry per recorded activity type.
     pub data: Vec<Entry>,
+    /// `RecordingRetentionDays`: for how many whole days recordings are kept
+    /// before their bytes are removed, from [`Settings::RETENTION_DAYS_MIN`]
+    /// to [`Settings::RETENTION_DAYS_MAX`]; `None` keeps them for ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_retention_days: Option<u32>,
+}
+
+impl Settings {
+    /// The shortest `RecordingRetentionDays`: 1 day (0 would remove every
+    /// recording as soon as it is stored).
+    pub const RETENTION_DAYS_MIN: u32 = 1;
+    /// The longest `RecordingRetentionDays`: 36,500 days (100 years). Longer
+    /// is taken for a typing mistake; to keep recordings for ever, leave the
+    /// key out.
+    pub const RETENTION_DAYS_MAX: u32 = 36_500;
 }
 
 /// How many activities a meeting posts.

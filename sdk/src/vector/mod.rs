@@ -8,6 +8,7 @@
 
 mod compare;
 mod end_op;
+mod lifecycle_op;
 mod otp_op;
 mod precheck_op;
 mod session_op;
@@ -23,7 +24,16 @@ use crate::settings::{check_settings, CheckReport};
 use crate::time::Instant;
 
 /// The ops a vector may name.
-pub const OPS: [&str; 5] = ["settings", "precheck", "end", "otp", "session"];
+pub const OPS: [&str; 8] = [
+    "settings",
+    "precheck",
+    "end",
+    "otp",
+    "session",
+    lifecycle_op::OPS[0],
+    lifecycle_op::OPS[1],
+    lifecycle_op::OPS[2],
+];
 
 /// A vector as written in a vector file.
 #[derive(Debug, Clone, Deserialize)]
@@ -112,6 +122,7 @@ pub fn run(vector: &Value, settings_text: Option<&str>) -> VectorOutcome {
         "end" => end_op::run(&ctx),
         "otp" => otp_op::run(&ctx),
         "session" => session_op::run(&ctx),
+        op if lifecycle_op::OPS.contains(&op) => lifecycle_op::run(&ctx, op),
         other => Err(format!(
             "unknown op `{other}`; expected one of {}",
             OPS.join(", ")
@@ -127,7 +138,8 @@ pub fn run(vector: &Value, settings_text: Option<&str>) -> VectorOutcome {
         "precheck" => precheck_op::compare(&parsed.expect, &actual, &mut mismatches),
         "end" => end_op::compare(&parsed.expect, &actual, &mut mismatches),
         "otp" => otp_op::compare(&parsed.expect, &actual, &mut mismatches),
-        _ => session_op::compare(&parsed.expect, &actual, &mut mismatches),
+        "session" => session_op::compare(&parsed.expect, &actual, &mut mismatches),
+        op => lifecycle_op::compare(op, &parsed.expect, &actual, &mut mismatches),
     }
     VectorOutcome {
         name: parsed.name,
