@@ -472,6 +472,8 @@ fn a_sweep_releases_what_dead_ends_left_and_their_retries_complete() {
         &format!("meetings/upload-mark/h-8/{live_sha}"),
         &json!(ago(5)),
     );
+    // A record that is not what the Lapps write: counted, and the walk goes on.
+    app.state.put(&key("meetings/attached/h-bad"), b"not json");
     // A lead hold whose request died a minute ago.
     store(
         &app,
@@ -485,6 +487,7 @@ fn a_sweep_releases_what_dead_ends_left_and_their_retries_complete() {
     assert_eq!(total["approvals"], 1, "{total}");
     assert_eq!(total["chunks"], 1, "{total}");
     assert_eq!(total["lapsed"], 1, "{total}");
+    assert_eq!(total["failed"], 1, "{total}");
     // The orphan hold went in this pass; the abandoned request's hold goes
     // once its record is resolved, in the next pass at the latest.
     let total =

@@ -84,6 +84,8 @@ struct Tally {
     unresolved: u32,
     /// Records left because something changed them meanwhile; the next pass sees them again.
     raced: u32,
+    /// Records that could not be swept (`error` says why for the first); the next pass tries again.
+    failed: u32,
 }
 
 /// `POST /maintenance/sweep`: 200 `{examined, ..., cursor, remaining, done}`;
@@ -116,10 +118,18 @@ pub async fn post(req: &Request, org: &OrgId) -> Result<Response, Failure> {
     let retention = retention_days(&store, org)?;
     let page = store.scan(&prefix, &after, limit)?;
     let mut tally = Tally::default();
+    let mut first_error = None;
     for (key, version) in &page {
         tally.examined += 1;
         let rest = &key[prefix.len()..];
-        sweep_one(&store, org, key, rest, *version, retention, &mut tally).await?;
+        // One record that cannot be swept (unreadable, a store error) does
+        // not hold up the walk: it is counted, and the next pass meets it again.
+        if let Err(failure) =
+            sweep_one(&store, org, key, rest, *version, retention, &mut tally).await
+        {
+            tally.failed += 1;
+            first_error.get_or_insert_with(|| format!("`{key}`: {}", failure.body()["message"]));
+        }
     }
     let (cursor, remaining) = match page.last() {
         Some((last, _)) if page.len() == limit as usize => match store.count(&prefix, last)? {
@@ -133,6 +143,7 @@ pub async fn post(req: &Request, org: &OrgId) -> Result<Response, Failure> {
     answer["cursor"] = json!(cursor);
     answer["remaining"] = json!(remaining);
     answer["done"] = json!(cursor.is_none());
+    answer["error"] = json!(first_error);
     Ok(json(200, &answer))
 }
 
