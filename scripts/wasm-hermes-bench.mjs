@@ -8,7 +8,10 @@
 // Prints one JSON line per N, nanoseconds per call: columns_ns
 // (`LeadHistory.fromColumns` then `free()`), objects_ns (`new LeadHistory`
 // from Activity objects), held_ns (`precheckInto` a held decision, read as an
-// app reads it), decide_ns (`rules.decide`, a plain Verdict), lazy_ns
+// app reads it), held_ticking_ns (the same, `now` a second later on each
+// call), held_evaluated_ns (the same, evaluated anew on each call: two
+// histories of the same activities in turn), decide_ns (`rules.decide`, a
+// plain Verdict), lazy_ns
 // (`precheckFor`, read, `free()`), one_shot_columns_ns (`precheck` with the
 // settings text, the history as columns), one_shot_ns (`precheck` with
 // Activity objects). Expects the package built and its npm dev dependencies.

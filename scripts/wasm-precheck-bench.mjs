@@ -13,9 +13,15 @@
 // `now` as a number, `allowed` and the failures' rules and messages read, then
 // `free()`), held_ns_per_decision (the same into one held decision,
 // `Rules.precheckInto`: no new JS object per decision),
-// lazy_object_ns_per_decision (`Rules.precheck` with the input object and an
-// ISO `now`), full_json_ns_per_decision (`toJSON()` of the decision),
-// one_shot_ns_per_decision (`precheck` with plain objects) }.
+// held_ticking_ns_per_decision (the same, `now` a second later on each call),
+// held_evaluated_ns_per_decision (the same, evaluated anew on each call: two
+// histories of the same activities in turn), lazy_object_ns_per_decision
+// (`Rules.precheck` with the input object and an ISO `now`),
+// full_json_ns_per_decision (`toJSON()` of the decision),
+// one_shot_ns_per_decision (`precheck` with plain objects),
+// one_shot_columns_ns_per_decision (`precheck` with the settings text and the
+// history as columns), columns_ns_per_history (`LeadHistory.fromColumns`,
+// then `free()`) }.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -46,12 +52,12 @@ function history(n) {
   }));
 }
 
-/** Median over `rounds` of the mean nanoseconds per call of `f`, after a warm-up. */
+/** Median over `rounds` of the mean nanoseconds per call of `f` (given the call's index in its round), after a warm-up. */
 function measure(f, targetMs = 300, rounds = 7) {
   let iters = 1;
   for (;;) {
     const t = process.hrtime.bigint();
-    for (let i = 0; i < iters; i++) f();
+    for (let i = 0; i < iters; i++) f(i);
     const ms = Number(process.hrtime.bigint() - t) / 1e6;
     if (ms > targetMs / 4) {
       iters = Math.max(1, Math.round((iters * targetMs) / ms));
@@ -62,7 +68,7 @@ function measure(f, targetMs = 300, rounds = 7) {
   const means = [];
   for (let r = 0; r < rounds; r++) {
     const t = process.hrtime.bigint();
-    for (let i = 0; i < iters; i++) f();
+    for (let i = 0; i < iters; i++) f(i);
     means.push(Number(process.hrtime.bigint() - t) / iters);
   }
   means.sort((a, b) => a - b);
@@ -96,6 +102,16 @@ for (const n of sizes.length ? sizes : [10, 200, 10_000]) {
     rules.precheckInto(held, record, 221, "U-1", nowMs, otpMs);
     if (!held.allowed) sink += held.failedRules.length + held.failureMessages.length;
   });
+  const heldTicking = measure((i) => {
+    rules.precheckInto(held, record, 221, "U-1", nowMs + i * 1000, otpMs);
+    if (!held.allowed) sink += held.failedRules.length + held.failureMessages.length;
+  });
+  const twin = new LeadHistory(lead, h);
+  const heldEvaluated = measure((i) => {
+    rules.precheckInto(held, i % 2 ? twin : record, 221, "U-1", nowMs, otpMs);
+    if (!held.allowed) sink += held.failedRules.length + held.failureMessages.length;
+  });
+  twin.free();
   held.free();
   // Lazy with the input object (JSON) and `now` as an ISO string.
   const lazyObject = measure(() => read(rules.precheck(record, input, now)));
@@ -106,14 +122,24 @@ for (const n of sizes.length ? sizes : [10, 200, 10_000]) {
     d.free();
   });
   const oneShot = measure(() => precheck(settings, lead, h, input, now), 300, 3);
+  // From the app's plain data as columns: codes and epoch milliseconds.
+  const codes = new Uint32Array(h.map((a) => a.event_code));
+  const times = new Float64Array(h.map((a) => Date.parse(a.created_on)));
+  const columns = { eventCodes: codes, createdOn: times };
+  const oneShotColumns = measure(() => precheck(settingsText, lead, columns, input, nowMs), 300, 3);
+  const fromColumns = measure(() => LeadHistory.fromColumns(lead, codes, times).free(), 300, 3);
   record.free();
   console.log(JSON.stringify({
     n,
     ns_per_decision: Math.round(lazy),
     held_ns_per_decision: Math.round(heldNs),
+    held_ticking_ns_per_decision: Math.round(heldTicking),
+    held_evaluated_ns_per_decision: Math.round(heldEvaluated),
     lazy_object_ns_per_decision: Math.round(lazyObject),
     full_json_ns_per_decision: Math.round(full),
     one_shot_ns_per_decision: Math.round(oneShot),
+    one_shot_columns_ns_per_decision: Math.round(oneShotColumns),
+    columns_ns_per_history: Math.round(fromColumns),
   }));
 }
 if (sink < 0) console.log(sink);

@@ -8,12 +8,16 @@
 //! a string, `Date` or number is read directly ([`Arg::instant`]), as fast as
 //! a per-call argument must be.
 
+use std::cell::Cell;
 use std::fmt::Display;
+use std::marker::PhantomData;
 
 use chrono::{DateTime, FixedOffset, Utc};
-use recrules_sdk::time::Instant;
-use serde::de::DeserializeOwned;
+use recrules_sdk::time::{Instant, Stamp};
+use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, SeqAccess, Visitor};
+use serde::Deserialize;
 use serde::Serialize;
+use serde_json::error::Category;
 use wasm_bindgen::prelude::*;
 
 /// The argument a value came in, named in every error about it.
@@ -54,18 +58,21 @@ impl Arg {
 
     /// Reads the argument as a list of `T`; an error names the item at fault.
     pub(crate) fn read_list<T: DeserializeOwned>(self, value: &JsValue) -> Result<Vec<T>, JsValue> {
-        let items: Vec<serde_json::Value> = self.read(value)?;
-        let mut list = Vec::with_capacity(items.len());
-        for (index, item) in items.into_iter().enumerate() {
-            let item = serde_json::from_value(item).map_err(|e| {
-                self.error(format!(
+        let text = self.json(value)?;
+        let items = Items {
+            read: Cell::new(None),
+            item: PhantomData,
+        };
+        let mut json = serde_json::Deserializer::from_str(&text);
+        let list = serde::de::DeserializeSeed::deserialize(&items, &mut json);
+        list.and_then(|list| json.end().map(|()| list))
+            .map_err(|e| match items.read.get() {
+                Some(index) => self.error(format!(
                     "is not valid at `[{index}]`: {}",
                     without_position(e)
-                ))
-            })?;
-            list.push(item);
-        }
-        Ok(list)
+                )),
+                None => self.error(format!("is not valid: {}", without_position(e))),
+            })
     }
 
     /// Reads an instant: an RFC 3339 string (read as serde reads an
@@ -74,29 +81,50 @@ impl Arg {
     /// `Date` costs no `JSON.stringify`.
     pub(crate) fn instant(self, value: &JsValue) -> Result<Instant, JsValue> {
         // A number first: `Date.now()` is the common, per-call case.
-        let millis = match value.as_f64() {
-            Some(ms) => Some(ms),
-            None => {
-                if let Some(text) = value.as_string() {
-                    // What chrono's `Deserialize` for `DateTime<Utc>` does.
-                    return text
-                        .parse::<DateTime<FixedOffset>>()
-                        .map(|at| at.with_timezone(&Utc))
-                        .map_err(|e| self.error(format!("is not valid: {e}")));
-                }
-                value.dyn_ref::<js_sys::Date>().map(js_sys::Date::get_time)
-            }
-        };
-        match millis {
-            Some(ms) if whole_millis(ms) => {
-                from_millis(ms).ok_or_else(|| self.error("is out of range"))
-            }
-            Some(_) if value.as_f64().is_some() => {
-                Err(self.error("must be whole milliseconds since 1970 (or an RFC 3339 string)"))
-            }
+        if let Some(ms) = value.as_f64() {
+            return self.millis(ms).map(Stamp::instant);
+        }
+        if let Some(text) = value.as_string() {
+            // What chrono's `Deserialize` for `DateTime<Utc>` does.
+            return text
+                .parse::<DateTime<FixedOffset>>()
+                .map(|at| at.with_timezone(&Utc))
+                .map_err(|e| self.error(format!("is not valid: {e}")));
+        }
+        match value.dyn_ref::<js_sys::Date>().map(js_sys::Date::get_time) {
+            Some(ms) if whole_millis(ms) => self.millis(ms).map(Stamp::instant),
             // An invalid `Date`, or anything else: serde says what is wrong.
             _ => self.read(value),
         }
+    }
+
+    /// [`Arg::instant`] as a [`Stamp`]: a number (the common, per-call
+    /// case) costs one look at the value and no date arithmetic.
+    pub(crate) fn stamp(self, value: &JsValue) -> Result<Stamp, JsValue> {
+        match value.as_f64() {
+            Some(ms) => self.millis(ms),
+            None => self.instant(value).map(Stamp::from),
+        }
+    }
+
+    /// [`Arg::stamp`]; `undefined` and `null` are `None`.
+    pub(crate) fn optional_stamp(self, value: &JsValue) -> Result<Option<Stamp>, JsValue> {
+        match value.as_f64() {
+            Some(ms) => self.millis(ms).map(Some),
+            None if value.is_null_or_undefined() => Ok(None),
+            None => self.instant(value).map(|at| Some(Stamp::from(at))),
+        }
+    }
+
+    /// The instant `ms` milliseconds after 1970-01-01T00:00:00Z.
+    fn millis(self, ms: f64) -> Result<Stamp, JsValue> {
+        Stamp::from_millis(ms).ok_or_else(|| {
+            self.error(if whole_millis(ms) {
+                "is out of range"
+            } else {
+                "must be whole milliseconds since 1970 (or an RFC 3339 string)"
+            })
+        })
     }
 
     /// Reads the argument as a `T`; `undefined` and `null` are `None`.
@@ -112,14 +140,27 @@ impl Arg {
 
     /// Reads the argument as a string (a text, not JSON to encode).
     pub(crate) fn text(self, value: &JsValue) -> Result<String, JsValue> {
-        value.as_string().ok_or_else(|| {
-            let found = if value.is_undefined() {
-                "nothing".to_owned()
-            } else {
-                value.js_typeof().as_string().unwrap_or_default()
-            };
-            self.error(format!("must be a string, got {found}"))
-        })
+        value.as_string().ok_or_else(|| self.not_text(value))
+    }
+
+    /// Checks that the argument is a string, without reading it (one the
+    /// rules do not read, such as the sales user of a precheck).
+    pub(crate) fn is_text(self, value: &JsValue) -> Result<(), JsValue> {
+        if value.is_string() {
+            Ok(())
+        } else {
+            Err(self.not_text(value))
+        }
+    }
+
+    /// The error for an argument that is not a string.
+    fn not_text(self, value: &JsValue) -> JsValue {
+        let found = if value.is_undefined() {
+            "nothing".to_owned()
+        } else {
+            value.js_typeof().as_string().unwrap_or_default()
+        };
+        self.error(format!("must be a string, got {found}"))
     }
 
     /// Reads the argument as a string; `undefined` and `null` are `None`.
@@ -136,22 +177,69 @@ impl Arg {
         self.decode(text, true)
     }
 
-    /// Reads a JSON text as a `T`, through a `serde_json::Value` (whose
-    /// conversions the vector runner already holds, which keeps the `.wasm`
-    /// small). A syntax error names its line and column when `position` (for
-    /// the caller's own text, not one made by `JSON.stringify`).
+    /// Reads a JSON text as a `T`, straight from the text (through a
+    /// `serde_json::Value`, the settings' map that keeps keys in order would
+    /// hash every key, which costs a phone without WebAssembly most of the
+    /// read). A syntax error names its line and column when `position` (for
+    /// the caller's own text, not one made by `JSON.stringify`); an error in
+    /// what the JSON says never does, as it is about the value, not the text.
     fn decode<T: DeserializeOwned>(self, text: &str, position: bool) -> Result<T, JsValue> {
-        let detail = |e: serde_json::Error| {
-            if position {
+        serde_json::from_str(text).map_err(|e| {
+            let syntax = matches!(e.classify(), Category::Syntax | Category::Eof);
+            let detail = if position && syntax {
                 e.to_string()
             } else {
                 without_position(e)
+            };
+            self.error(format!("is not valid: {detail}"))
+        })
+    }
+}
+
+/// A list of `T` read item by item, which knows which item it was reading
+/// when an error stopped it.
+struct Items<T> {
+    /// The index of the item being read, once the list has begun.
+    read: Cell<Option<usize>>,
+    item: PhantomData<T>,
+}
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for &Items<T> {
+    type Value = Vec<T>;
+
+    fn deserialize<D: Deserializer<'de>>(self, json: D) -> Result<Vec<T>, D::Error> {
+        json.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for &Items<T> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a sequence")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+        let mut list = Vec::new();
+        loop {
+            self.read.set(Some(list.len()));
+            match seq.next_element()? {
+                Some(item) => list.push(item),
+                None => return Ok(list),
             }
-        };
-        let value: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| self.error(format!("is not valid: {}", detail(e))))?;
-        serde_json::from_value(value)
-            .map_err(|e| self.error(format!("is not valid: {}", detail(e))))
+        }
+    }
+}
+
+/// `value` when it is a whole number (`Date.now()`), else NaN; read with two
+/// calls that answer plain values (`Number.isInteger`, unary `+`): on a
+/// JavaScript engine without WebAssembly they cost less than
+/// `JsValue::as_f64`, which answers through memory.
+pub(crate) fn whole_number(value: &JsValue) -> f64 {
+    if js_sys::Number::is_integer(value) {
+        value.unchecked_into_f64()
+    } else {
+        f64::NAN
     }
 }
 
@@ -159,11 +247,6 @@ impl Arg {
 /// and within the range of a JS `Date` (±8.64e15).
 pub(crate) fn whole_millis(ms: f64) -> bool {
     ms.is_finite() && ms.fract() == 0.0 && ms.abs() <= 8.64e15
-}
-
-/// The instant `ms` milliseconds after 1970-01-01T00:00:00Z (`ms` whole, see [`whole_millis`]).
-pub(crate) fn from_millis(ms: f64) -> Option<Instant> {
-    DateTime::from_timestamp_millis(ms as i64)
 }
 
 /// A JS `Error` with `message`.

@@ -1,16 +1,16 @@
 //! The settings checker, the precheck before a recording and the End plan.
 
-use recrules_sdk::lead::{Activity, IndexedHistory, Lead};
+use recrules_sdk::lead::{Activity, EventCode, IndexedHistory, Lead};
 use recrules_sdk::plan::{self, EndAnswer, EndInput};
 use recrules_sdk::settings::{self, Settings};
-use recrules_sdk::time::Instant;
-use recrules_sdk::validate::{self, Decision, PrecheckInput};
-use std::cell::RefCell;
+use recrules_sdk::time::{Instant, Stamp};
+use recrules_sdk::validate::{Asked, Decision, Evaluation, PrecheckInput};
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{from_millis, to_js, whole_millis, Arg};
+use crate::convert::{to_js, whole_millis, whole_number, Arg};
 
 /// Checks a settings JSON text (rules 1 to 7): every error and warning with
 /// its JSON path, line and column, and the settings when they are valid.
@@ -88,72 +88,90 @@ impl Rules {
     pub fn precheck(
         &self,
         lead: &LeadHistory,
-        #[wasm_bindgen(unchecked_param_type = "PrecheckInput")] input: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Instant | Date | number")] now: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "PrecheckInput")] input: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Instant | Date | number")] now: &JsValue,
     ) -> Result<PrecheckDecision, JsValue> {
         const F: &str = "Rules.precheck";
-        let input: PrecheckInput = Arg::new(F, "input").read(&input)?;
-        Ok(self.decision(lead, &input, Arg::new(F, "now").instant(&now)?))
+        let input: PrecheckInput = Arg::new(F, "input").read(input)?;
+        let now = Arg::new(F, "now").stamp(now)?;
+        Ok(self.decision(lead, Asked::new(&input, now)))
     }
 
     /// [`Rules::precheck`] with the input's fields as arguments (no
     /// `user_location`; with one, use `precheck`), which costs no JSON:
     /// `otpVerifiedAt` is when this user verified an unused OTP, if they did.
+    /// `user` must be a string; no validation reads it, so it is not copied.
     #[wasm_bindgen(js_name = precheckFor)]
     pub fn precheck_for(
         &self,
         lead: &LeadHistory,
         #[wasm_bindgen(js_name = activityCode)] activity_code: u32,
-        user: String,
-        #[wasm_bindgen(unchecked_param_type = "Instant | Date | number")] now: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] user: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Instant | Date | number")] now: &JsValue,
         #[wasm_bindgen(js_name = otpVerifiedAt, unchecked_optional_param_type = "Instant | Date | number | null")]
-        otp_verified_at: JsValue,
+        otp_verified_at: &JsValue,
     ) -> Result<PrecheckDecision, JsValue> {
-        let input = PrecheckInput {
+        let asked = asked(
+            "Rules.precheckFor",
             activity_code,
             user,
-            user_location: None,
-            otp_verified_at: None,
-        };
-        self.decision_for("Rules.precheckFor", lead, input, &now, &otp_verified_at)
+            now,
+            otp_verified_at,
+        )?;
+        Ok(self.decision(lead, asked))
     }
 
     /// [`Rules::precheck_for`] into a decision the app already holds, which it
     /// replaces: for an app that decides again and again (each clock tick, each
-    /// new activity), no new JS object and no garbage per decision. On an
-    /// error `decision` is left as it was.
+    /// new activity), no new JS object, no garbage and no allocation per
+    /// decision, and no text made until one is read. On an error `decision` is
+    /// left as it was.
     #[wasm_bindgen(js_name = precheckInto)]
     pub fn precheck_into(
         &self,
         decision: &mut PrecheckDecision,
         lead: &LeadHistory,
         #[wasm_bindgen(js_name = activityCode)] activity_code: u32,
-        user: String,
-        #[wasm_bindgen(unchecked_param_type = "Instant | Date | number")] now: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] user: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Instant | Date | number")] now: &JsValue,
         #[wasm_bindgen(js_name = otpVerifiedAt, unchecked_optional_param_type = "Instant | Date | number | null")]
-        otp_verified_at: JsValue,
+        otp_verified_at: &JsValue,
     ) -> Result<(), JsValue> {
-        let input = PrecheckInput {
-            activity_code,
-            user,
-            user_location: None,
-            otp_verified_at: None,
+        const F: &str = "Rules.precheckInto";
+        // The common case read here rather than through `asked`, whose
+        // `Result` would cost a copy more on a phone without WebAssembly.
+        let asked = match asked_plainly(activity_code, user, now, otp_verified_at) {
+            Some(asked) => asked,
+            None => asked_otherwise(F, activity_code, user, now, otp_verified_at)?,
         };
-        let new = self.decision_for("Rules.precheckInto", lead, input, &now, &otp_verified_at)?;
-        let same = |a: &Decision, b: &Decision| {
-            a.failures.len() == b.failures.len()
-                && a.failures
-                    .iter()
-                    .zip(&b.failures)
-                    .all(|(x, y)| x.rule == y.rule && x.message == y.message)
-        };
-        let lists = if same(&decision.inner, &new.inner) {
-            decision.lists.take()
+        let same_settings = decision
+            .settings
+            .as_ref()
+            .is_some_and(|s| Rc::ptr_eq(s, &self.settings));
+        // The same settings and history, and a moment the figures still hold at.
+        let current = decision.current;
+        if same_settings
+            && decision.version == lead.version
+            && decision.evaluations[current].advance_to(&asked)
+        {
+            return Ok(());
+        }
+        // Evaluated into the memory of the evaluation before, in place.
+        let [first, second] = &mut decision.evaluations;
+        let (last, next) = if current == 0 {
+            (&*first, second)
         } else {
-            None
+            (&*second, first)
         };
-        decision.inner = new.inner;
-        *decision.lists.borrow_mut() = lists;
+        next.evaluate(&self.settings, &lead.lead, &lead.history, asked);
+        if !(same_settings && next.fails_alike(last)) {
+            *decision.lists.get_mut() = None;
+        }
+        if !same_settings {
+            decision.settings = Some(self.settings.clone());
+        }
+        decision.current ^= 1;
+        decision.version = lead.version;
         Ok(())
     }
 
@@ -166,19 +184,13 @@ impl Rules {
         &self,
         lead: &LeadHistory,
         #[wasm_bindgen(js_name = activityCode)] activity_code: u32,
-        user: String,
-        #[wasm_bindgen(unchecked_param_type = "Instant | Date | number")] now: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] user: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Instant | Date | number")] now: &JsValue,
         #[wasm_bindgen(js_name = otpVerifiedAt, unchecked_optional_param_type = "Instant | Date | number | null")]
-        otp_verified_at: JsValue,
+        otp_verified_at: &JsValue,
     ) -> Result<JsValue, JsValue> {
-        let input = PrecheckInput {
-            activity_code,
-            user,
-            user_location: None,
-            otp_verified_at: None,
-        };
-        let decision = self.decision_for("Rules.decide", lead, input, &now, &otp_verified_at)?;
-        decision.verdict()
+        let asked = asked("Rules.decide", activity_code, user, now, otp_verified_at)?;
+        self.decision(lead, asked).verdict()
     }
 
     /// The End activity to post for `lead`, or why it is refused.
@@ -235,7 +247,8 @@ impl Rules {
         }
     }
 
-    /// [`validate::precheck_on_device`] with the arguments of `func`.
+    /// The device's decision in its JSON form (`validate::precheck_on_device`)
+    /// with the arguments of `func`.
     fn decide_json(
         &self,
         func: &'static str,
@@ -244,47 +257,20 @@ impl Rules {
         now: &JsValue,
     ) -> Result<JsValue, JsValue> {
         let input: PrecheckInput = Arg::new(func, "input").read(input)?;
-        let now = Arg::new(func, "now").instant(now)?;
-        to_js(&validate::precheck_on_device(
-            &self.settings,
-            &lead.lead,
-            &lead.history,
-            &input,
-            now,
-        ))
+        let now = Arg::new(func, "now").stamp(now)?;
+        self.decision(lead, Asked::new(&input, now)).to_json()
     }
 
-    /// The decision of `func` (`precheckFor`, `precheckInto`): `input` without
-    /// its `otp_verified_at`, read from `otp_verified_at` with `now`.
-    fn decision_for(
-        &self,
-        func: &'static str,
-        lead: &LeadHistory,
-        mut input: PrecheckInput,
-        now: &JsValue,
-        otp_verified_at: &JsValue,
-    ) -> Result<PrecheckDecision, JsValue> {
-        if !(otp_verified_at.is_undefined() || otp_verified_at.is_null()) {
-            input.otp_verified_at = Some(Arg::new(func, "otpVerifiedAt").instant(otp_verified_at)?);
-        }
-        Ok(self.decision(lead, &input, Arg::new(func, "now").instant(now)?))
-    }
-
-    /// [`validate::precheck_on_device`], kept as a Rust value.
-    fn decision(
-        &self,
-        lead: &LeadHistory,
-        input: &PrecheckInput,
-        now: Instant,
-    ) -> PrecheckDecision {
+    /// The device's decision on what was `asked`, kept as figures.
+    fn decision(&self, lead: &LeadHistory, asked: Asked) -> PrecheckDecision {
         PrecheckDecision {
-            inner: validate::precheck_on_device(
-                &self.settings,
-                &lead.lead,
-                &lead.history,
-                input,
-                now,
-            ),
+            settings: Some(self.settings.clone()),
+            evaluations: [
+                Evaluation::new(&self.settings, &lead.lead, &lead.history, asked),
+                Evaluation::default(),
+            ],
+            current: 0,
+            version: lead.version,
             lists: RefCell::new(None),
         }
     }
@@ -302,12 +288,77 @@ impl Rules {
         let result = plan::plan_end(
             &self.settings,
             &lead.lead,
-            lead.history.activities(),
+            &lead.history.activities(),
             &input,
             now,
         );
         to_js(&EndAnswer::from(result))
     }
+}
+
+/// What `func` (`precheckFor`, `precheckInto`, `decide`) is asked, from its
+/// arguments: `user` only checked to be a string (no validation reads it),
+/// the instants read as [`Stamp`]s (a number costs no date arithmetic).
+fn asked(
+    func: &'static str,
+    activity_code: EventCode,
+    user: &JsValue,
+    now: &JsValue,
+    otp_verified_at: &JsValue,
+) -> Result<Asked, JsValue> {
+    match asked_plainly(activity_code, user, now, otp_verified_at) {
+        Some(asked) => Ok(asked),
+        None => asked_otherwise(func, activity_code, user, now, otp_verified_at),
+    }
+}
+
+/// [`asked`] in any case, with the error that says what is wrong.
+fn asked_otherwise(
+    func: &'static str,
+    activity_code: EventCode,
+    user: &JsValue,
+    now: &JsValue,
+    otp_verified_at: &JsValue,
+) -> Result<Asked, JsValue> {
+    Arg::new(func, "user").is_text(user)?;
+    let otp_verified_at = Arg::new(func, "otpVerifiedAt").optional_stamp(otp_verified_at)?;
+    Ok(Asked {
+        activity_code,
+        user_location: None,
+        otp_verified_at,
+        now: Arg::new(func, "now").stamp(now)?,
+    })
+}
+
+/// [`asked`] in the common case, an app deciding each second: a string
+/// `user`, and instants as whole numbers of milliseconds (`Date.now()`) or
+/// no `otpVerifiedAt`; `None` otherwise. No error is made ready on this way,
+/// which on an engine without WebAssembly costs more than the rest.
+#[inline(always)]
+fn asked_plainly(
+    activity_code: EventCode,
+    user: &JsValue,
+    now: &JsValue,
+    otp_verified_at: &JsValue,
+) -> Option<Asked> {
+    if !user.is_string() {
+        return None;
+    }
+    let now = whole_number(now);
+    let otp = whole_number(otp_verified_at);
+    if otp.is_nan() && !otp_verified_at.is_null_or_undefined() {
+        return None;
+    }
+    Some(Asked {
+        activity_code,
+        user_location: None,
+        otp_verified_at: if otp.is_nan() {
+            None
+        } else {
+            Some(Stamp::from_millis(otp)?)
+        },
+        now: Stamp::from_millis(now)?,
+    })
 }
 
 /// A lead and its activities, read once, for many decisions, kept indexed by
@@ -320,6 +371,10 @@ impl Rules {
 pub struct LeadHistory {
     lead: Lead,
     history: IndexedHistory,
+    /// Which lead and activities these are: another number for every
+    /// history made and every activity appended, so that a held decision
+    /// knows it was made from these ([`Rules::precheck_into`]).
+    version: u64,
 }
 
 #[wasm_bindgen]
@@ -346,14 +401,14 @@ impl LeadHistory {
         #[wasm_bindgen(js_name = eventCodes, unchecked_param_type = "Uint32Array | number[]")]
         event_codes: Vec<u32>,
         #[wasm_bindgen(js_name = createdOn, unchecked_param_type = "Float64Array | number[]")]
-        created_on: Vec<f64>,
+        created_on: &[f64],
         #[wasm_bindgen(unchecked_optional_param_type = "string[] | null")] ids: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "(string | null)[] | null")] users: JsValue,
     ) -> Result<LeadHistory, JsValue> {
         const F: &str = "LeadHistory.fromColumns";
         let lead: Lead = Arg::new(F, "lead").read(&lead)?;
         let history = columns(F, "", event_codes, created_on, &ids, &users)?;
-        Ok(LeadHistory { lead, history })
+        Ok(LeadHistory::of(lead, history))
     }
 
     /// Adds one activity posted since: its code, its creation (milliseconds
@@ -371,6 +426,7 @@ impl LeadHistory {
         let created_on = Arg::new(F, "createdOn").instant(&created_on)?;
         let id = Arg::new(F, "id").optional_text(&id)?.unwrap_or_default();
         let user = Arg::new(F, "user").optional_text(&user)?;
+        self.version = next_version();
         self.history.push(Activity {
             id,
             event_code,
@@ -383,11 +439,20 @@ impl LeadHistory {
     /// How many activities the history holds.
     #[wasm_bindgen(getter)]
     pub fn length(&self) -> usize {
-        self.history.activities().len()
+        self.history.len()
     }
 }
 
 impl LeadHistory {
+    /// `lead` and `history`, with a new version.
+    fn of(lead: Lead, history: IndexedHistory) -> LeadHistory {
+        LeadHistory {
+            lead,
+            history,
+            version: next_version(),
+        }
+    }
+
     /// Reads the `lead` and `history` arguments of `func`: the history as a
     /// list of activities, or as columns (`ActivityColumns`).
     fn read(func: &'static str, lead: &JsValue, history: &JsValue) -> Result<LeadHistory, JsValue> {
@@ -400,26 +465,26 @@ impl LeadHistory {
                 func,
                 "history.",
                 js_sys::Uint32Array::new(&codes).to_vec(),
-                js_sys::Float64Array::new(&times).to_vec(),
+                &js_sys::Float64Array::new(&times).to_vec(),
                 &field("ids")?,
                 &field("users")?,
             )?;
-            return Ok(LeadHistory { lead, history });
+            return Ok(LeadHistory::of(lead, history));
         }
-        Ok(LeadHistory {
-            lead,
-            history: IndexedHistory::from_activities(Arg::new(func, "history").read_list(history)?),
-        })
+        let history =
+            IndexedHistory::from_activities(Arg::new(func, "history").read_list(history)?);
+        Ok(LeadHistory::of(lead, history))
     }
 }
 
 /// A history given as columns (`LeadHistory.fromColumns`, `ActivityColumns`);
-/// `prefix` goes before the columns' names in errors.
+/// `prefix` goes before the columns' names in errors. No value is made per
+/// activity but its code and [`Stamp`] (and its id and user, where given).
 fn columns(
     func: &'static str,
     prefix: &'static str,
     event_codes: Vec<u32>,
-    created_on: Vec<f64>,
+    created_on: &[f64],
     ids: &JsValue,
     users: &JsValue,
 ) -> Result<IndexedHistory, JsValue> {
@@ -440,38 +505,42 @@ fn columns(
     }
     let ids = texts(Arg::new(func, name("ids")), ids, n, false)?;
     let users = texts(Arg::new(func, name("users")), users, n, true)?;
-    let mut activities = Vec::with_capacity(n);
-    for (i, (&event_code, &ms)) in event_codes.iter().zip(&created_on).enumerate() {
-        let created_on = millis(Arg::new(func, name("createdOn")), i, ms)?;
-        activities.push(Activity {
-            id: ids.as_ref().and_then(|v| v[i].clone()).unwrap_or_default(),
-            event_code,
-            created_on,
-            user: users.as_ref().and_then(|v| v[i].clone()),
-        });
+    let mut created = Vec::with_capacity(n);
+    for (i, &ms) in created_on.iter().enumerate() {
+        match Stamp::from_millis(ms) {
+            Some(at) => created.push(at),
+            None => return Err(millis_error(Arg::new(func, name("createdOn")), i, ms)),
+        }
     }
-    Ok(IndexedHistory::from_activities(activities))
+    Ok(IndexedHistory::from_columns(
+        event_codes,
+        created,
+        ids.into_iter().map(Option::unwrap_or_default).collect(),
+        users,
+    ))
 }
 
-/// The `index`-th instant of a column of milliseconds.
-fn millis(arg: Arg, index: usize, ms: f64) -> Result<Instant, JsValue> {
-    if !whole_millis(ms) {
-        return Err(arg.error(format!(
+/// What is wrong with `ms`, the `index`-th instant of a column of milliseconds.
+fn millis_error(arg: Arg, index: usize, ms: f64) -> JsValue {
+    if whole_millis(ms) {
+        arg.error(format!("is out of range at `[{index}]`"))
+    } else {
+        arg.error(format!(
             "is not valid at `[{index}]`: must be whole milliseconds since 1970"
-        )));
+        ))
     }
-    from_millis(ms).ok_or_else(|| arg.error(format!("is out of range at `[{index}]`")))
 }
 
-/// An optional column of `n` texts (`null` items allowed when `nullable`).
+/// An optional column of `n` texts (`null` items allowed when `nullable`):
+/// empty when not given.
 fn texts(
     arg: Arg,
     value: &JsValue,
     n: usize,
     nullable: bool,
-) -> Result<Option<Vec<Option<String>>>, JsValue> {
+) -> Result<Vec<Option<String>>, JsValue> {
     if value.is_undefined() || value.is_null() {
-        return Ok(None);
+        return Ok(Vec::new());
     }
     let Some(list) = value.dyn_ref::<js_sys::Array>() else {
         return Err(arg.error("must be an array"));
@@ -493,7 +562,7 @@ fn texts(
             None => return Err(arg.error(format!("is not valid at `[{i}]`: must be a string"))),
         }
     }
-    Ok(Some(out))
+    Ok(out)
 }
 
 /// A device's precheck decision, held in wasm memory and read field by field
@@ -503,13 +572,26 @@ fn texts(
 /// (Hermes before its 2026-03 line, so React Native apps on them) never free
 /// a forgotten one: hold one (`new PrecheckDecision()`) and decide into it
 /// again (`Rules.precheckInto`), or take a plain `Verdict` (`Rules.decide`).
+///
+/// It keeps the decision's figures (the sdk's `Evaluation`): `allowed` and
+/// `failureCount` read them; the texts are made from them and the settings
+/// when read (`failedRules`, `failureMessages`: kept while the same rules
+/// fail with the same messages; `failures`, `toJSON()`: made on each read).
 #[wasm_bindgen]
 pub struct PrecheckDecision {
-    inner: Decision,
-    /// `failedRules` and `failureMessages` as JS arrays, made on the first
-    /// read and kept while a new decision fails the same rules with the same
-    /// messages (an app deciding again each second reads the same lists).
-    lists: RefCell<Option<[js_sys::Array; 2]>>,
+    /// The settings it was decided with; `None` until decided.
+    settings: Option<Rc<Settings>>,
+    /// The decision's evaluation (`evaluations[current]`), and the one
+    /// before, whose memory `precheckInto` evaluates into.
+    evaluations: [Evaluation; 2],
+    current: usize,
+    /// The `LeadHistory::version` the evaluation was made from.
+    version: u64,
+    /// `failedRules` and `failureMessages` as JS arrays, and their length,
+    /// made on the first read and kept while a new decision fails the same
+    /// rules with the same messages (an app deciding again each second reads
+    /// the same lists).
+    lists: RefCell<Option<([js_sys::Array; 2], u32)>>,
 }
 
 #[wasm_bindgen]
@@ -520,16 +602,10 @@ impl PrecheckDecision {
     #[allow(clippy::new_without_default)]
     pub fn new() -> PrecheckDecision {
         PrecheckDecision {
-            inner: Decision {
-                allowed: false,
-                provisional: true,
-                evaluated_at: Instant::UNIX_EPOCH,
-                entry: None,
-                message: None,
-                otp_phones: None,
-                failures: Vec::new(),
-                passed: Vec::new(),
-            },
+            settings: None,
+            evaluations: Default::default(),
+            current: 0,
+            version: u64::MAX,
             lists: RefCell::new(None),
         }
     }
@@ -537,19 +613,19 @@ impl PrecheckDecision {
     /// True when no validation failed.
     #[wasm_bindgen(getter)]
     pub fn allowed(&self) -> bool {
-        self.inner.allowed
+        self.settings.is_some() && self.evaluation().allowed()
     }
 
     /// True: a decision taken on the device; the server decides again (rule 14).
     #[wasm_bindgen(getter)]
     pub fn provisional(&self) -> bool {
-        self.inner.provisional
+        true
     }
 
     /// How many validations failed.
     #[wasm_bindgen(getter, js_name = failureCount)]
     pub fn failure_count(&self) -> usize {
-        self.inner.failures.len()
+        self.evaluation().failures().count()
     }
 
     /// The rules that failed, by their settings names, in the order of rule 13.
@@ -567,67 +643,110 @@ impl PrecheckDecision {
     /// The account's message shown before the recording begins.
     #[wasm_bindgen(getter)]
     pub fn message(&self) -> Option<String> {
-        self.inner.message.clone()
+        self.settings.as_ref()?.message.clone()
     }
 
     /// The lead's phone fields an OTP may be sent to (only with `OTPValidation`).
-    #[wasm_bindgen(getter, js_name = otpPhones)]
-    pub fn otp_phones(&self) -> Option<Vec<String>> {
-        self.inner.otp_phones.clone()
+    #[wasm_bindgen(getter, js_name = otpPhones, unchecked_return_type = "string[] | undefined")]
+    pub fn otp_phones(&self) -> JsValue {
+        self.phones().map_or(JsValue::UNDEFINED, JsValue::from)
     }
 
     /// Every failed validation, with what it found (`Decision.failures`).
     #[wasm_bindgen(getter, unchecked_return_type = "Check[]")]
     pub fn failures(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.inner.failures)
+        to_js(&self.decision().failures)
+    }
+
+    /// The whole decision in its stable JSON form.
+    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "Decision")]
+    pub fn to_json(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.decision())
+    }
+}
+
+impl PrecheckDecision {
+    /// The decision's evaluation.
+    fn evaluation(&self) -> &Evaluation {
+        &self.evaluations[self.current]
+    }
+
+    /// The decision in words (the sdk's `precheck_on_device`).
+    fn decision(&self) -> Decision {
+        match &self.settings {
+            Some(settings) => Decision {
+                provisional: true,
+                ..self.evaluation().explain(settings)
+            },
+            None => Decision {
+                allowed: false,
+                provisional: true,
+                evaluated_at: Instant::UNIX_EPOCH,
+                entry: None,
+                message: None,
+                otp_phones: None,
+                failures: Vec::new(),
+                passed: Vec::new(),
+            },
+        }
+    }
+
+    /// The phones an OTP may be sent to, as a JS array (only with `OTPValidation`).
+    fn phones(&self) -> Option<js_sys::Array> {
+        let phones = self.evaluation().otp_phones(self.settings.as_ref()?)?;
+        Some(phones.map(JsValue::from_str).collect())
     }
 
     /// A copy of the kept list `which` (0: the failed rules, 1: their
     /// messages), made first if needed.
     fn list(&self, which: usize) -> js_sys::Array {
         let mut lists = self.lists.borrow_mut();
-        let lists = lists.get_or_insert_with(|| {
-            let failures = &self.inner.failures;
-            [
-                failures
-                    .iter()
-                    .map(|c| JsValue::from_str(c.rule.name()))
-                    .collect(),
-                failures
-                    .iter()
-                    .map(|c| JsValue::from_str(&c.message))
-                    .collect(),
-            ]
+        let (lists, length) = lists.get_or_insert_with(|| {
+            let (rules, messages) = (js_sys::Array::new(), js_sys::Array::new());
+            let mut length = 0;
+            if let Some(settings) = &self.settings {
+                let evaluation = self.evaluation();
+                for failure in evaluation.failures() {
+                    rules.push(&JsValue::from_str(failure.figures.rule().name()));
+                    messages.push(&JsValue::from_str(&evaluation.message(failure, settings)));
+                    length += 1;
+                }
+            }
+            ([rules, messages], length)
         });
-        lists[which].slice(0, lists[which].length())
+        lists[which].slice(0, *length)
     }
 
     /// The decision as a plain `Verdict` object.
     fn verdict(&self) -> Result<JsValue, JsValue> {
         let out = js_sys::Object::new();
         VERDICT_KEYS.with(|[allowed, rules, messages, message, phones]| {
-            js_sys::Reflect::set(&out, allowed, &JsValue::from_bool(self.inner.allowed))?;
+            js_sys::Reflect::set(&out, allowed, &JsValue::from_bool(self.allowed()))?;
             js_sys::Reflect::set(&out, rules, &self.failed_rules())?;
             js_sys::Reflect::set(&out, messages, &self.failure_messages())?;
-            if let Some(text) = &self.inner.message {
+            if let Some(text) = self.settings.as_ref().and_then(|s| s.message.as_deref()) {
                 js_sys::Reflect::set(&out, message, &JsValue::from_str(text))?;
             }
-            if let Some(list) = &self.inner.otp_phones {
-                let list: js_sys::Array = list.iter().map(|p| JsValue::from_str(p)).collect();
+            if let Some(list) = self.phones() {
                 js_sys::Reflect::set(&out, phones, &list)?;
             }
             Ok(out.into())
         })
     }
+}
 
-    /// The whole decision in its stable JSON form.
-    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "Decision")]
-    pub fn to_json(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.inner)
-    }
+/// A number no history had before (see `LeadHistory::version`).
+fn next_version() -> u64 {
+    VERSIONS.with(|next| {
+        let version = next.get();
+        next.set(version + 1);
+        version
+    })
 }
 
 thread_local! {
+    /// The next `LeadHistory::version`.
+    static VERSIONS: Cell<u64> = const { Cell::new(0) };
     /// The settings text read last, and its settings.
     static LAST_SETTINGS: RefCell<Option<(JsValue, Rc<Settings>)>> = const { RefCell::new(None) };
     /// The keys of a `Verdict`, made once as JS strings.
@@ -638,4 +757,76 @@ thread_local! {
         JsValue::from_str("message"),
         JsValue::from_str("otpPhones"),
     ];
+}
+
+// XXX-BENCH: temporary experiments, to be removed.
+thread_local! {
+    static XB_EVAL: RefCell<Evaluation> = RefCell::new(Evaluation::default());
+}
+#[wasm_bindgen]
+pub fn xb_empty() {}
+#[wasm_bindgen]
+pub fn xb_isint(a: &JsValue) -> bool {
+    js_sys::Number::is_integer(a)
+}
+#[wasm_bindgen]
+pub fn xb_plus(a: &JsValue) -> f64 {
+    a.unchecked_into_f64()
+}
+#[wasm_bindgen]
+pub fn xb_arg1(_a: &JsValue) {}
+#[wasm_bindgen]
+pub fn xb_num(a: f64) -> f64 {
+    a
+}
+#[wasm_bindgen]
+pub fn xb_args(_a: &JsValue, _b: &JsValue, _c: &JsValue) {}
+#[wasm_bindgen]
+pub fn xb_f64(a: &JsValue) -> f64 {
+    a.as_f64().unwrap_or(0.0)
+}
+#[wasm_bindgen]
+pub fn xb_is_string(a: &JsValue) -> bool {
+    a.is_string()
+}
+#[wasm_bindgen]
+impl Rules {
+    pub fn xb_into_noop(
+        &self,
+        _decision: &mut PrecheckDecision,
+        _lead: &LeadHistory,
+        _code: u32,
+        _user: &JsValue,
+        _now: &JsValue,
+        _otp: &JsValue,
+    ) -> Result<(), JsValue> {
+        Ok(())
+    }
+    pub fn xb_find(&self, code: u32) -> bool {
+        recrules_sdk::validate::find_entry(&self.settings, code).is_some()
+    }
+    pub fn xb_eval(&self, lead: &LeadHistory, code: u32, now: f64, otp: f64) -> bool {
+        let asked = Asked {
+            activity_code: code,
+            user_location: None,
+            otp_verified_at: Stamp::from_millis(otp),
+            now: Stamp::from_millis(now).unwrap(),
+        };
+        XB_EVAL.with(|e| {
+            let mut e = e.borrow_mut();
+            e.evaluate(&self.settings, &lead.lead, &lead.history, asked);
+            e.allowed()
+        })
+    }
+    pub fn xb_asked(&self, user: &JsValue, now: &JsValue, otp: &JsValue) -> bool {
+        asked("x", 221, user, now, otp).is_ok()
+    }
+    pub fn xb_count(&self, lead: &LeadHistory, code: u32, now: f64) -> usize {
+        use recrules_sdk::lead::Activities;
+        lead.history
+            .count_since(code, Stamp::from_millis(now).unwrap())
+    }
+    pub fn xb_field(&self, lead: &LeadHistory) -> bool {
+        lead.lead.field_str("Phone").is_some()
+    }
 }

@@ -1,14 +1,16 @@
 //! Property tests: no input makes the rules panic, windows are monotone, and
 //! durations are formatted exactly.
 
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{Duration, SubsecRound, TimeZone, Utc};
 use proptest::prelude::*;
 use recrules_sdk::lead::{Activities, Activity, IndexedHistory, Lead};
 use recrules_sdk::plan::{minutes_two_places, plan_end, EndInput};
 use recrules_sdk::session::{Event, Platform, Session};
 use recrules_sdk::settings::check_settings;
-use recrules_sdk::time::Instant;
-use recrules_sdk::validate::{precheck, precheck_on_device, PrecheckInput, Window};
+use recrules_sdk::time::{Instant, Stamp};
+use recrules_sdk::validate::{
+    precheck, precheck_on_device, Asked, Evaluation, PrecheckInput, Window,
+};
 use recrules_sdk::vector;
 use serde_json::{json, Value};
 
@@ -235,7 +237,7 @@ proptest! {
         let indexed = IndexedHistory::from_activities(history.clone());
         prop_assert_eq!(indexed.activities(), history.as_slice());
         let (c, days, nth) = probe;
-        let start = now - Duration::days(i64::from(days));
+        let start = Stamp::from(now - Duration::days(i64::from(days)));
         prop_assert_eq!(indexed.count_since(c, start), history.as_slice().count_since(c, start));
         prop_assert_eq!(indexed.nth_since(c, start, nth), history.as_slice().nth_since(c, start, nth));
         let lead = Lead { id: "L".into(), fields: [("Phone".to_owned(), json!("+91 98"))].into() };
@@ -264,5 +266,193 @@ proptest! {
         let m = u128::from(millis);
         prop_assert!(600 * hundredths <= m + 300, "{} for {} ms", text, millis);
         prop_assert!(m + 300 < 600 * hundredths + 600, "{} for {} ms", text, millis);
+    }
+}
+
+/// Any instant chrono holds (from about 253,000 years back to as far ahead),
+/// to the nanosecond, in a leap second now and then (`23:59:60.x`).
+fn any_instant() -> impl Strategy<Value = Instant> {
+    (
+        prop_oneof![
+            -8_000_000_000_000i64..8_000_000_000_000,
+            -100_000i64..100_000,
+            1_483_228_700i64..1_483_228_900,
+        ],
+        prop_oneof![
+            Just(0u32),
+            Just(999_999),
+            Just(1_000_000),
+            0u32..1_000_000_000
+        ],
+        prop::bool::weighted(0.1),
+    )
+        .prop_map(|(secs, nanos, leap)| {
+            if leap {
+                let second = secs - secs.rem_euclid(60) + 59;
+                Utc.timestamp_opt(second, 1_000_000_000 + nanos % 1_000_000_000)
+                    .unwrap()
+            } else {
+                Utc.timestamp_opt(secs, nanos).unwrap()
+            }
+        })
+}
+
+/// A history around `base` (seconds since 1970): activities whole days
+/// before it, give or take a few seconds and nanoseconds, so that windows'
+/// edges fall on them.
+fn history_around(base: i64) -> impl Strategy<Value = Vec<Activity>> {
+    prop::collection::vec(
+        (
+            prop_oneof![Just(167u32), Just(154), Just(221), Just(209), 1u32..4],
+            0i64..40,
+            prop_oneof![Just(0i64), Just(-1), Just(1), -86_400i64..86_400],
+            prop_oneof![Just(0u32), Just(1), Just(999_999), 0u32..1_000_000_000],
+        ),
+        0..60,
+    )
+    .prop_map(move |items| {
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, (code, days, secs, nanos))| Activity {
+                id: format!("A-{i}"),
+                event_code: *code,
+                created_on: Utc
+                    .timestamp_opt(base - days * 86_400 + secs, *nanos)
+                    .unwrap(),
+                user: None,
+            })
+            .collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// A `Stamp` is its instant: it converts back without loss, orders as
+    /// the instant does, and moves by milliseconds as chrono moves it.
+    #[test]
+    fn a_stamp_is_its_instant(a in any_instant(), b in any_instant(), millis in prop_oneof![
+        Just(0i64), -2i64..2, -1_000_000i64..1_000_000, -400 * 86_400_000i64..400 * 86_400_000,
+        Just(i64::from(u32::MAX) * 86_400_000), Just(-i64::from(u32::MAX) * 86_400_000),
+    ]) {
+        let (sa, sb) = (Stamp::from(a), Stamp::from(b));
+        prop_assert_eq!(sa.instant(), a);
+        prop_assert_eq!(sa.cmp(&sb), a.cmp(&b));
+        prop_assert_eq!(sa == sb, a == b);
+        prop_assert_eq!(sa.is_leap(), a.timestamp_subsec_nanos() >= 1_000_000_000);
+        let moved = a.checked_add_signed(Duration::milliseconds(millis)).map(Stamp::from);
+        prop_assert_eq!(sa.checked_add_millis(millis as f64), moved);
+        if !sa.is_leap() {
+            prop_assert_eq!(Stamp::from_millis(sa.millis()).map(|s| s.instant()), Some(a.trunc_subsecs(3)));
+        }
+    }
+
+    /// An indexed history answers as the slice of its activities whether
+    /// they came oldest first, newest first, in any order or appended one by
+    /// one, and the creations it says are around a window's start are the
+    /// ones between which the start may move with the same count.
+    #[test]
+    fn an_indexed_history_in_any_order_answers_as_its_activities(
+        history in history_around(1_750_000_000),
+        order in 0u8..3,
+        probes in prop::collection::vec((prop_oneof![Just(167u32), Just(154), 1u32..4], 0i64..40, -2i64..2, 0u32..1_000_000_000, 0usize..8), 1..6),
+    ) {
+        let mut history = history;
+        match order {
+            0 => history.sort_by_key(|a| a.created_on),
+            1 => history.sort_by_key(|a| std::cmp::Reverse(a.created_on)),
+            _ => {}
+        }
+        let built = IndexedHistory::from_activities(history.clone());
+        let mut pushed = IndexedHistory::new();
+        for a in &history {
+            pushed.push(a.clone());
+        }
+        prop_assert_eq!(built.activities(), history.clone());
+        prop_assert_eq!(pushed.activities(), history.clone());
+        prop_assert_eq!(built.len(), history.len());
+        let slice = history.as_slice();
+        for (code, days, secs, nanos, nth) in probes {
+            let start = Stamp::from(Utc.timestamp_opt(1_750_000_000 - days * 86_400 + secs, nanos).unwrap());
+            for index in [&built, &pushed] {
+                let since = index.since(code, start);
+                prop_assert_eq!(since.count, slice.count_since(code, start));
+                prop_assert_eq!(index.nth_since(code, start, nth), slice.nth_since(code, start, nth));
+                let around = since.around.expect("an indexed history says what is around a start");
+                if let Some(first) = around.first {
+                    prop_assert!(first >= start);
+                    prop_assert_eq!(slice.count_since(code, first), since.count);
+                } else {
+                    prop_assert_eq!(since.count, 0);
+                }
+                if let Some(before) = around.before {
+                    prop_assert!(before < start);
+                    prop_assert!(slice.count_since(code, before) > since.count);
+                } else {
+                    prop_assert_eq!(since.count, slice.count_since(code, Stamp::MIN));
+                }
+            }
+        }
+    }
+
+    /// A held evaluation moved to another moment (`advance_to`) is the one a
+    /// new evaluation makes there, figures and words: it moves only where no
+    /// activity entered or left a window and no OTP expired or came to
+    /// serve. Its words are the decision's, and its messages the decision's
+    /// failures'.
+    #[test]
+    fn a_held_evaluation_advances_only_where_a_new_one_decides_alike(
+        history in history_around(1_750_000_000),
+        now_nanos in prop_oneof![Just(0u32), 0u32..1_000_000_000],
+        later in prop_oneof![
+            Just(0i64), -3i64..3, -90_000i64..90_000, -86_400_000i64..86_400_000, -3 * 86_400_000i64..3 * 86_400_000,
+        ],
+        otp in prop::option::of(prop_oneof![Just(900i64), Just(901), Just(899), -30i64..2000]),
+        code in prop_oneof![Just(221u32), Just(222), Just(209), Just(210), Just(1)],
+        phone in any::<bool>(),
+        leap in prop::bool::weighted(0.05),
+    ) {
+        let now = Utc.timestamp_opt(1_750_000_000, now_nanos).unwrap();
+        let lead = Lead {
+            id: "L".into(),
+            fields: if phone { [("Phone".to_owned(), json!("+91 98"))].into() } else { Default::default() },
+        };
+        let indexed = IndexedHistory::from_activities(history);
+        let asked = Asked {
+            activity_code: code,
+            user_location: None,
+            otp_verified_at: otp.map(|s| Stamp::from(now - Duration::seconds(s))),
+            now: Stamp::from(now),
+        };
+        let later_at = if leap {
+            Utc.timestamp_opt(1_750_000_199, 1_000_000_000 + now_nanos).unwrap()
+        } else {
+            now + Duration::milliseconds(later)
+        };
+        let later_asked = Asked { now: Stamp::from(later_at), ..asked };
+        for seed in [SEED_DUAL, SEED_SINGLE] {
+            let settings = check_settings(seed).settings.unwrap();
+            let held = Evaluation::new(&settings, &lead, &indexed, asked);
+            let fresh = Evaluation::new(&settings, &lead, &indexed, later_asked);
+            let mut moved = held.clone();
+            if moved.advance_to(&later_asked) {
+                prop_assert_eq!(&moved, &fresh);
+            } else {
+                prop_assert_eq!(&moved, &held);
+            }
+            let input = PrecheckInput {
+                activity_code: code,
+                user: "U-1".into(),
+                user_location: None,
+                otp_verified_at: asked.otp_verified_at.map(Stamp::instant),
+            };
+            let decision = fresh.explain(&settings);
+            prop_assert_eq!(&decision, &precheck(&settings, &lead, &indexed.activities(), &input, later_at));
+            let messages: Vec<String> = fresh.failures().map(|f| fresh.message(f, &settings).into_owned()).collect();
+            let expected: Vec<String> = decision.failures.iter().map(|c| c.message.clone()).collect();
+            prop_assert_eq!(messages, expected);
+            prop_assert_eq!(fresh.allowed(), decision.allowed);
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! Dual mode: which Starts are still open (rule 15).
 
-use crate::lead::Activity;
+use crate::lead::{by_creation, Activity};
 use crate::settings::Entry;
 
 /// The entry's Starts by `user` that no End has closed, oldest first.
@@ -13,7 +13,7 @@ pub fn open_starts<'h>(entry: &Entry, history: &'h [Activity], user: &str) -> Ve
         .iter()
         .filter(|a| a.user.as_deref() == Some(user))
         .collect();
-    mine.sort_by_key(|a| a.created_on);
+    mine.sort_by(by_creation);
     let mut open: Vec<&Activity> = Vec::new();
     for activity in mine {
         if Some(activity.event_code) == entry.meeting_start_event_code {

@@ -3,24 +3,30 @@
 //! [`precheck`] evaluates every validation of the entry, never stopping at
 //! the first failure (rule 13), and explains each: the count it found, the
 //! window, the limit, and when the user may try again.
+//!
+//! It is made of two halves, each defined once per rule: an [`Evaluation`]
+//! holds what every validation found, in figures ([`Finding`]), and its
+//! [`Evaluation::explain`] puts them in words (the [`Decision`]). The server
+//! reads the whole decision; a phone deciding again and again reads the
+//! figures and the messages shown, and the words only when asked.
 
 mod check;
+mod evaluation;
 mod geo;
 mod messages;
 mod window;
 
-pub use check::{Check, Rule};
+pub use check::{Check, Distance, Figures, Finding, Rule};
+pub use evaluation::{Asked, Evaluation};
 pub use geo::{Position, EARTH_RADIUS_M};
 pub use messages::*;
-pub use window::Window;
+pub use window::{retry_at, window_start, Window};
 
-use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::lead::{Activities, Activity, EventCode, Lead};
-use crate::limits::OTP_APPROVAL_VALIDITY_S;
 use crate::settings::{Entry, Mode, Settings};
-use crate::time::Instant;
+use crate::time::{Instant, Stamp};
 
 /// What a precheck is asked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -112,63 +118,7 @@ pub fn precheck_over(
     input: &PrecheckInput,
     now: Instant,
 ) -> Decision {
-    let mut checks = Vec::new();
-    if !settings.recording_enabled {
-        checks.push(Check::fail(
-            Rule::RecordingEnabled,
-            RECORDING_DISABLED.to_owned(),
-            RECORDING_DISABLED.to_owned(),
-        ));
-    }
-    let found = find_entry(settings, input.activity_code);
-    let mut otp_phones = None;
-    match found {
-        None => {
-            let reason = unknown_activity(input.activity_code);
-            checks.push(Check::fail(Rule::UnknownActivity, reason.clone(), reason));
-        }
-        Some((_, entry)) => {
-            let v = &entry.validations;
-            if let Some(limit) = &v.creation_limit {
-                checks.push(check::creation_limit(limit, history, now));
-            }
-            for (index, item) in v.posted_counts.iter().enumerate() {
-                checks.push(check::posted_count(index, item, history, now));
-            }
-            if let Some(fence) = &v.geofence {
-                checks.push(check::geofence(fence, lead, input.user_location));
-            }
-            if let Some(otp) = &v.otp {
-                let phones = offered_phones(lead, &otp.phone_number_fields_schema);
-                checks.push(check::otp(
-                    &phones,
-                    &otp.phone_number_fields_schema,
-                    input.otp_verified_at,
-                    now,
-                ));
-                otp_phones = Some(phones);
-            }
-        }
-    }
-    let (failures, passed): (Vec<Check>, Vec<Check>) = checks.into_iter().partition(|c| !c.passed);
-    Decision {
-        allowed: failures.is_empty(),
-        provisional: false,
-        evaluated_at: now,
-        entry: found.map(|(index, e)| EntryRef {
-            index,
-            mode: settings.mode,
-            activity_code: e.activity_code(),
-            start_code: e
-                .meeting_start_event_code
-                .filter(|_| settings.mode == Mode::Dual),
-            display_name: e.display_name.clone().filter(|n| !n.trim().is_empty()),
-        }),
-        message: settings.message.clone(),
-        otp_phones,
-        failures,
-        passed,
-    }
+    Evaluation::new(settings, lead, history, Asked::new(input, Stamp::from(now))).explain(settings)
 }
 
 /// The device's decision: the same validations, flagged provisional (rule 14).
@@ -185,20 +135,9 @@ pub fn precheck_on_device(
     }
 }
 
-/// The lead's phone fields that hold a number, in the order the settings list them (rule 11).
-pub fn offered_phones(lead: &Lead, fields: &[String]) -> Vec<String> {
-    fields
-        .iter()
-        .filter(|f| lead.field_text(f).is_some())
-        .cloned()
-        .collect()
-}
-
 /// Whether an OTP verified at `verified_at` serves a recording that begins at `began` (rule 11).
 pub fn otp_serves(verified_at: Instant, began: Instant) -> bool {
-    began
-        .checked_sub_signed(Duration::seconds(OTP_APPROVAL_VALIDITY_S))
-        .is_none_or(|from| verified_at >= from)
+    Stamp::from(verified_at) >= check::otp_valid_from(Stamp::from(began))
 }
 
 #[cfg(test)]

@@ -62,6 +62,19 @@ for (const n of sizes) {
     rules.precheckInto(held, record, 221, "U-1", nowMs, otpMs);
     if (!held.allowed) sink += held.failedRules.length + held.failureMessages.length;
   });
+  // The clock moving on a second each call, as an app deciding each second.
+  row.held_ticking_ns = measure((i) => {
+    rules.precheckInto(held, record, 221, "U-1", nowMs + i * 1000, otpMs);
+    if (!held.allowed) sink += held.failedRules.length + held.failureMessages.length;
+  });
+  // Evaluated anew on each call (two histories of the same activities in
+  // turn), as after each new activity: the figures made again, the lists kept.
+  const twin = LeadHistory.fromColumns(lead, codes, times);
+  row.held_evaluated_ns = measure((i) => {
+    rules.precheckInto(held, i % 2 ? twin : record, 221, "U-1", nowMs, otpMs);
+    if (!held.allowed) sink += held.failedRules.length + held.failureMessages.length;
+  });
+  twin.free();
   row.decide_ns = measure(() => {
     const v = rules.decide(record, 221, "U-1", nowMs, otpMs);
     if (!v.allowed) sink += v.failedRules.length + v.failureMessages.length;
