@@ -36,7 +36,7 @@ impl Lead {
     /// making it (a string holds a text when it is not all whitespace).
     pub fn has_text(&self, name: &str) -> bool {
         match self.fields.get(name) {
-            Some(Value::String(s)) => s.chars().any(|c| !c.is_whitespace()),
+            Some(Value::String(s)) => !blank(s),
             Some(Value::Number(_)) => true,
             _ => false,
         }
@@ -45,11 +45,16 @@ impl Lead {
     /// [`Lead::field_text`], borrowed from the lead when the field is a string.
     pub fn field_str(&self, name: &str) -> Option<Cow<'_, str>> {
         match self.fields.get(name)? {
-            Value::String(s) if !s.trim().is_empty() => Some(Cow::Borrowed(s.trim())),
+            Value::String(s) if !blank(s) => Some(Cow::Borrowed(s.trim())),
             Value::Number(n) => Some(Cow::Owned(n.to_string())),
             _ => None,
         }
     }
+}
+
+/// Whether a field's string holds no text (empty, or all whitespace).
+fn blank(s: &str) -> bool {
+    s.trim().is_empty()
 }
 
 /// One activity posted on a lead.

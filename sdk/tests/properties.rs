@@ -201,10 +201,10 @@ proptest! {
         days in 1u32..400,
         code in prop_oneof![Just(209u32), Just(167), 1u32..300],
     ) {
-        let before = Window::of(&history, code, now, days).count();
+        let before = Window::over(&history[..], code, Stamp::from(now), days).count();
         let mut more = history.clone();
         more.push(extra);
-        let after = Window::of(&more, code, now, days).count();
+        let after = Window::over(&more[..], code, Stamp::from(now), days).count();
         prop_assert!(after >= before);
         prop_assert!(after <= before + 1);
     }

@@ -237,6 +237,60 @@ test("a history from columns, appended to, decides as the same activities as obj
   rules.free();
 });
 
+test("a held decision is made again when the history, the rules or the moment change what it says", () => {
+  const rules = new Rules(seedDual);
+  const now = Date.parse("2026-11-20T10:00:00Z");
+  const otp = now - 3 * 60000;
+  const minute = 60000;
+  // Entry 221: fewer than 5 of code 167 in 2 days, one 154 in the last day,
+  // an OTP that serves 15 minutes. Four 167, the oldest leaving the window
+  // 10 minutes from now, and a 154.
+  const twoDays = 2 * 24 * 60 * minute;
+  const record = LeadHistory.fromColumns(
+    lead,
+    new Uint32Array([167, 167, 167, 167, 154]),
+    new Float64Array([now - twoDays + 10 * minute, now - 5 * minute, now - 4 * minute, now - 3 * minute, now - 2 * minute]),
+  );
+  const held = new PrecheckDecision();
+  // Each time, the held decision is the one made afresh.
+  const decideAt = (rulesNow, history, at) => {
+    rulesNow.precheckInto(held, history, 221, "U-1", at, otp);
+    const fresh = rulesNow.precheckFor(history, 221, "U-1", at, otp);
+    assert.deepEqual(held.toJSON(), fresh.toJSON());
+    assert.deepEqual(held.failedRules, fresh.failedRules);
+    fresh.free();
+    return held.allowed;
+  };
+  assert.equal(decideAt(rules, record, now), true);
+  // A fifth 167 appended: the same history object, another history.
+  record.append(167, now - minute);
+  assert.equal(decideAt(rules, record, now), false);
+  assert.deepEqual(held.failedRules, ["ActivityCreationLimitValidation"]);
+  // The clock moving on: still five until the oldest leaves, then four.
+  assert.equal(decideAt(rules, record, now + 5 * minute), false);
+  assert.equal(decideAt(rules, record, now + 10 * minute), false);
+  assert.equal(decideAt(rules, record, now + 10 * minute + 1000), true);
+  // ... and back.
+  assert.equal(decideAt(rules, record, now), false);
+  // The OTP no longer serving, 15 minutes after it was verified.
+  assert.equal(decideAt(rules, record, otp + 15 * minute), true);
+  assert.equal(decideAt(rules, record, otp + 15 * minute + 1), false);
+  assert.deepEqual(held.failedRules, ["OTPValidation"]);
+  // Other rules: recording turned off.
+  const off = new Rules(JSON.stringify({ ...JSON.parse(seedDual), RecordingEnabled: false }));
+  assert.equal(decideAt(off, record, otp + 15 * minute), false);
+  assert.equal(held.failedRules[0], "RecordingEnabled");
+  // Another history: no activity at all.
+  const empty = LeadHistory.fromColumns(lead, new Uint32Array(0), new Float64Array(0));
+  assert.equal(decideAt(rules, empty, now), false);
+  assert.deepEqual(held.failedRules, ["ActivityPostedCountValidations"]);
+  empty.free();
+  off.free();
+  held.free();
+  record.free();
+  rules.free();
+});
+
 test("a decision made before any precheck is undecided, then decided into", () => {
   const rules = new Rules(seedDual);
   const record = new LeadHistory(lead, []);

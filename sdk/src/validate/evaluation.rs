@@ -259,13 +259,9 @@ impl Evaluation {
             Figures::Geofence(_) => Cow::Borrowed(check::geofence_message(
                 v().geofence.as_ref().expect(OTHER_SETTINGS),
             )),
-            Figures::Otp => check::otp_message(
-                &v().otp
-                    .as_ref()
-                    .expect(OTHER_SETTINGS)
-                    .phone_number_fields_schema,
-                !self.phones.is_empty(),
-            ),
+            Figures::Otp => {
+                check::otp_message(self.phone_fields(settings), !self.phones.is_empty())
+            }
         }
     }
 
@@ -281,17 +277,8 @@ impl Evaluation {
         if !self.otp {
             return None;
         }
-        let otp = self
-            .entry(settings)
-            .validations
-            .otp
-            .as_ref()
-            .expect(OTHER_SETTINGS);
-        Some(
-            self.phones
-                .iter()
-                .map(|&i| otp.phone_number_fields_schema[i].as_str()),
-        )
+        let fields = self.phone_fields(settings);
+        Some(self.phones.iter().map(|&i| fields[i].as_str()))
     }
 
     /// The decision in words, every figure explained (not provisional).
@@ -363,16 +350,20 @@ impl Evaluation {
                 distance,
             ),
             Figures::Otp => check::otp_check(
-                &v().otp
-                    .as_ref()
-                    .expect(OTHER_SETTINGS)
-                    .phone_number_fields_schema,
+                self.phone_fields(settings),
                 !self.phones.is_empty(),
                 finding.passed,
                 self.asked.otp_verified_at,
                 self.asked.now,
             ),
         }
+    }
+
+    /// The `PhoneNumberFieldsSchema` of the entry's `OTPValidation` (only
+    /// asked of an evaluation with one).
+    fn phone_fields<'s>(&self, settings: &'s Settings) -> &'s [String] {
+        let otp = self.entry(settings).validations.otp.as_ref();
+        &otp.expect(OTHER_SETTINGS).phone_number_fields_schema
     }
 
     /// The entry the evaluation found (only asked of findings of an entry).

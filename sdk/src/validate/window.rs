@@ -23,15 +23,9 @@ pub struct Window<'h, H: ?Sized = [Activity]> {
     since: Since,
 }
 
-impl<'h> Window<'h> {
-    /// The activities of `code` in the `length_days`-day window ending at `now`. One pass, no allocation.
-    pub fn of(history: &'h [Activity], code: EventCode, now: Instant, length_days: u32) -> Self {
-        Window::over(history, code, Stamp::from(now), length_days)
-    }
-}
-
 impl<'h, H: Activities + ?Sized> Window<'h, H> {
-    /// [`Window::of`] over any form of the history ([`Activities`]), ending at a [`Stamp`].
+    /// The activities of `code` in the `length_days`-day window ending at
+    /// `now`, over any form of the history ([`Activities`]).
     pub fn over(history: &'h H, code: EventCode, now: Stamp, length_days: u32) -> Self {
         let start = window_start(now, length_days);
         Window {
@@ -53,12 +47,6 @@ impl<'h, H: Activities + ?Sized> Window<'h, H> {
     pub fn leaving_below(&self, limit: u32) -> Option<Stamp> {
         let excess = self.since.count.checked_sub(limit as usize)?;
         self.history.nth_since(self.code, self.start, excess)
-    }
-
-    /// When the window will hold fewer than `limit` activities, if it holds
-    /// `limit` or more now: see [`retry_at`].
-    pub fn leaves_below(&self, limit: u32) -> Option<Instant> {
-        retry_at(self.leaving_below(limit)?, self.days)
     }
 
     /// Narrows `holds` to the moments a window of the same length ending
@@ -131,14 +119,15 @@ mod tests {
     #[test]
     fn windows_past_the_ends_of_time_do_not_panic() {
         let now = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
-        let early = Window::of(&[], 1, now, u32::MAX);
+        let early = Window::over(&[][..], 1, Stamp::from(now), u32::MAX);
         assert_eq!(early.start.instant(), DateTime::<Utc>::MIN_UTC);
         // The end of time can be written in JSON (a signed, longer year).
         let end: Instant = serde_json::from_str("\"+262142-12-31T23:59:59Z\"").unwrap();
         let late = [activity(1, end)];
-        let w = Window::of(&late, 1, now, 1);
+        let w = Window::over(&late[..], 1, Stamp::from(now), 1);
         assert_eq!(w.count(), 1);
-        assert_eq!(w.leaves_below(1), None);
+        let leaving = w.leaving_below(1).expect("the activity must leave");
+        assert_eq!(retry_at(leaving, 1), None);
         // So can a limit of 4294967295 days.
         let report = check_settings(
             r#"{"RecordingEnabled": true, "Mode": "DualActivity", "Data": [{
